@@ -1,0 +1,29 @@
+"""The candle schema of the lake (GUIDE §3) and the source ranking used when sources overlap."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA = pa.schema(
+    [
+        ("ts", pa.timestamp("ms", tz="UTC")),
+        ("open", pa.float64()),
+        ("high", pa.float64()),
+        ("low", pa.float64()),
+        ("close", pa.float64()),
+        ("volume", pa.float64()),
+        ("vwap", pa.float64()),
+        ("trades", pa.int64()),
+        ("source", pa.string()),
+    ]
+)
+COLUMNS = SCHEMA.names
+SOURCES = ("zip", "trades", "rest")
+
+# Kraken computes its own candles from trades, so the dump and trade-rebuilt candles outrank REST,
+# whose newest candles can still be revised.
+SOURCE_RANK = {"zip": 2, "trades": 2, "rest": 1}
+
+
+def empty_table() -> pa.Table:
+    return SCHEMA.empty_table()

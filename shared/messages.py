@@ -1,0 +1,54 @@
+"""Typed messages on the work queues. The pydantic model is the schema; producers may add fields."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+JobType = Literal["fetch", "trade_rebuild"]
+
+JOB_SUBJECTS: dict[str, str] = {"fetch": "jobs.fetch", "trade_rebuild": "jobs.trade_rebuild"}
+CANDLES_SUBJECT = "candles.write"
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class JobCommand(Message):
+    """Work for the fetcher or the rebuilder. The range is [start_ms, end_ms): candle open times."""
+
+    job_id: UUID
+    job_type: JobType = "fetch"
+    parent_id: UUID | None = None
+    exchange: str
+    symbol: str
+    timeframe: str
+    start_ms: int
+    end_ms: int
+    options: dict = {}
+
+
+class CandleBatch(Message):
+    """Candles for the writer, column by column. batch_id is deterministic within a job, so a batch
+    published twice is one batch."""
+
+    job_id: UUID
+    batch_id: str
+    exchange: str
+    symbol: str
+    timeframe: str
+    source: Literal["zip", "rest", "trades"]
+    ts: list[int]
+    open: list[float]
+    high: list[float]
+    low: list[float]
+    close: list[float]
+    volume: list[float]
+    vwap: list[float | None]
+    trades: list[int | None]
+
+    def __len__(self) -> int:
+        return len(self.ts)

@@ -1,0 +1,48 @@
+"""Timeframes the system accepts, and Kraken's epoch-aligned bucketing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+MINUTES: dict[str, int] = {
+    "1m": 1,
+    "5m": 5,
+    "15m": 15,
+    "30m": 30,
+    "1h": 60,
+    "4h": 240,
+    "1d": 1440,
+    "1w": 10080,
+    "2w": 20160,
+}
+
+# Intervals Kraken's OHLC endpoint serves (2w is not one of them: it is derived from 1w).
+KRAKEN_OHLC_MINUTES = (1, 5, 15, 30, 60, 240, 1440, 10080, 21600)
+# Intervals present in Kraken's official OHLCVT dump.
+KRAKEN_DUMP_MINUTES = (1, 5, 15, 30, 60, 240, 720, 1440)
+
+
+def seconds(timeframe: str) -> int:
+    return MINUTES[timeframe] * 60
+
+
+def millis(timeframe: str) -> int:
+    return MINUTES[timeframe] * 60_000
+
+
+def bucket_start_s(ts_s: int | float, timeframe: str) -> int:
+    """Kraken aligns every bucket to the Unix epoch, so 1w buckets open on Thursdays 00:00 UTC."""
+    step = seconds(timeframe)
+    return int(ts_s // step) * step
+
+
+def to_ms(dt: datetime) -> int:
+    return int(dt.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def iso(ms: int) -> str:
+    return from_ms(ms).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -16,13 +16,14 @@ from pydantic import BaseModel, ValidationError
 
 from shared.bus import Bus
 from shared.errors import JobCancelled, PermanentError
+from shared.events import EventLog
+from shared.lifecycle import fail
 
 log = structlog.get_logger()
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[M], Awaitable[None]]
 GiveUp = Callable[[M, Exception], Awaitable[None]]
 
-ACK_WAIT_S = 30.0
 
 
 def retry_delay(num_delivered: int) -> float:
@@ -36,7 +37,8 @@ async def _heartbeat(msg: Msg, every: float) -> None:
             await msg.in_progress()
 
 
-async def handle_one(msg: Msg, model: type[M], handler: Handler, give_up: GiveUp, max_deliver: int) -> None:
+async def handle_one(msg: Msg, model: type[M], handler: Handler, give_up: GiveUp, max_deliver: int,
+                     ack_wait_s: float) -> None:
     try:
         message = model.model_validate_json(msg.data)
     except ValidationError as exc:
@@ -44,7 +46,7 @@ async def handle_one(msg: Msg, model: type[M], handler: Handler, give_up: GiveUp
         await msg.term()
         return
     delivered = msg.metadata.num_delivered
-    beat = asyncio.create_task(_heartbeat(msg, ACK_WAIT_S / 3))
+    beat = asyncio.create_task(_heartbeat(msg, ack_wait_s / 3))
     try:
         await handler(message)
     except JobCancelled:
@@ -73,11 +75,11 @@ async def handle_one(msg: Msg, model: type[M], handler: Handler, give_up: GiveUp
 
 async def consume(
     bus: Bus, *, stream: str, durable: str, subject: str, model: type[M], handler: Handler,
-    give_up: GiveUp, stop: asyncio.Event, max_deliver: int = 10,
+    give_up: GiveUp, stop: asyncio.Event, max_deliver: int = 10, ack_wait_s: float = 30.0,
 ) -> None:
     """Pull one message at a time until stop is set; the message in hand is finished first."""
     config = ConsumerConfig(
-        durable_name=durable, ack_policy=AckPolicy.EXPLICIT, ack_wait=ACK_WAIT_S,
+        durable_name=durable, ack_policy=AckPolicy.EXPLICIT, ack_wait=ack_wait_s,
         max_deliver=max_deliver + 1, filter_subject=subject,
     )
     sub = await bus.js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
@@ -88,4 +90,13 @@ async def consume(
         except (FetchTimeoutError, TimeoutError):
             continue
         for msg in msgs:
-            await handle_one(msg, model, handler, give_up, max_deliver)
+            await handle_one(msg, model, handler, give_up, max_deliver, ack_wait_s)
+
+
+async def give_up_job(events: EventLog, message: BaseModel, exc: Exception) -> None:
+    """The job a message belongs to fails with the reason; a message of an unknown job is only logged."""
+    job_id = getattr(message, "job_id", None)
+    log.error("message.given_up", job_id=str(job_id), error=str(exc))
+    if job_id is not None:
+        with contextlib.suppress(LookupError):
+            await fail(events, job_id, str(exc))

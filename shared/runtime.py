@@ -33,10 +33,17 @@ def _require(value: str | None, name: str) -> str:
     return value
 
 
+def require_connections(settings: Settings) -> Settings:
+    _require(settings.database_url, "DATABASE_URL")
+    _require(settings.nats_url, "NATS_URL")
+    return settings
+
+
 @asynccontextmanager
 async def connected(name: str, settings: Settings):
-    pool = await create_pool(_require(settings.database_url, "DATABASE_URL"))
-    bus = await Bus.connect(_require(settings.nats_url, "NATS_URL"), name)
+    require_connections(settings)
+    pool = await create_pool(settings.database_url)
+    bus = await Bus.connect(settings.nats_url, name)
     try:
         yield Runtime(settings, pool, bus, EventLog(pool, bus), asyncio.Event())
     finally:

@@ -26,7 +26,12 @@ class Settings(BaseSettings):
     kraken_rate_limit_ms: int = 1200
     kraken_timeout_ms: int = 10_000
     exchange_max_retries: int = 8
-    exchange_backoff_max_s: float = 30.0
+    exchange_backoff_base_s: float = 2.0
+    exchange_backoff_max_s: float = 60.0
+    # Markets enabled for jobs once the exchange's market list is loaded.
+    enabled_markets: list[str] = ["BTC/USD", "ETH/USD"]
+    # Candles per message to the writer (a REST call gives at most 720).
+    batch_rows: int = 5000
     # Refuse ranges longer than this many days per timeframe (the seed: about 5 years for 1m).
     max_range_days: dict[str, int] = Field(
         default_factory=lambda: {
@@ -37,6 +42,9 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # A message redelivered this many times is given up on (terminated) rather than retried.
     max_deliver: int = 10
+    # Seconds a message may go unacknowledged before JetStream hands it to another consumer; a worker
+    # that dies mid-message is noticed this late. Long handlers send heartbeats well inside it.
+    ack_wait_s: float = 30.0
 
 
 @lru_cache

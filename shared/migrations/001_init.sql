@@ -45,6 +45,7 @@ CREATE TABLE data_jobs (
     details         jsonb NOT NULL DEFAULT '{}',
     result          jsonb NOT NULL DEFAULT '{}',
     error           text,
+    tracking        jsonb NOT NULL DEFAULT '{}',  -- the projection's bookkeeping: batches expected and written
     submitted_at    timestamptz NOT NULL DEFAULT now(),
     started_at      timestamptz,
     finished_at     timestamptz,
@@ -87,6 +88,9 @@ CREATE TABLE coverage_partitions (
     timeframe  text NOT NULL,
     year       integer NOT NULL,
     rows       bigint NOT NULL,
+    first_ts   timestamptz NOT NULL,   -- open time of the first candle stored
+    last_ts    timestamptz NOT NULL,   -- open time of the last candle stored
+    artifact   text NOT NULL,          -- where the partition file lives
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (exchange, symbol, timeframe, year)
 );

@@ -1,0 +1,41 @@
+"""create_app(): the aiohttp application; connections live in cleanup_ctx."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from services.api import jobs, meta, stream
+from services.api.errors import json_errors, require_token
+from services.api.openapi import openapi
+from services.api.state import BUS, EVENTS, POOL, SETTINGS
+from shared.bus import Bus
+from shared.db import create_pool
+from shared.events import EventLog
+from shared.settings import Settings
+
+
+async def _connections(app: web.Application):
+    settings = app[SETTINGS]
+    app[POOL] = await create_pool(settings.database_url)
+    app[BUS] = await Bus.connect(settings.nats_url, "api")
+    app[EVENTS] = EventLog(app[POOL], app[BUS])
+    yield
+    await app[BUS].close()
+    await app[POOL].close()
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[json_errors, require_token(settings.api_token)])
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_connections)
+    app.router.add_post("/api/data-jobs", jobs.create_job)
+    app.router.add_get("/api/data-jobs", jobs.list_jobs)
+    app.router.add_get("/api/data-jobs/{id}", jobs.get_job)
+    app.router.add_get("/api/data-jobs/{id}/events", stream.job_events)
+    app.router.add_get("/api/data-coverage", meta.coverage)
+    app.router.add_get("/api/exchanges", meta.exchanges)
+    app.router.add_get("/api/markets", meta.markets)
+    app.router.add_get("/api/openapi.json", openapi)
+    app.router.add_get("/healthz", meta.healthz)
+    app.router.add_get("/readyz", meta.readyz)
+    return app

@@ -1,0 +1,72 @@
+"""POST /api/data-jobs, GET /api/data-jobs/{id}, GET /api/data-jobs."""
+
+from __future__ import annotations
+
+import uuid
+from uuid import UUID
+
+import orjson
+import structlog
+from aiohttp import web
+
+from services.api.errors import ApiError
+from services.api.requests import JobRequest, check_metadata, check_range
+from services.api.state import BUS, EVENTS, POOL, SETTINGS
+from services.api.views import job_summary, job_view
+from shared.messages import JOB_SUBJECTS, JobCommand
+from shared.timeframes import to_ms
+
+log = structlog.get_logger()
+
+_INSERT = ("INSERT INTO data_jobs (id, job_type, exchange, symbol, timeframe, start_ts, end_ts, options)"
+           " VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING submitted_at")
+
+
+async def _body(request: web.Request) -> dict:
+    try:
+        body = orjson.loads(await request.read())
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, "body", f"malformed JSON: {exc}", "malformed_json") from exc
+    if not isinstance(body, dict):
+        raise ApiError(400, "body", "must be a JSON object", "malformed_json")
+    return body
+
+
+def job_id(request: web.Request) -> UUID:
+    try:
+        return UUID(request.match_info["id"])
+    except ValueError as exc:
+        raise ApiError(400, "id", "job id must be a UUID") from exc
+
+
+async def create_job(request: web.Request) -> web.Response:
+    req = JobRequest.model_validate(await _body(request))
+    pool = request.app[POOL]
+    await check_metadata(pool, req)
+    check_range(req, request.app[SETTINGS])
+    cmd = JobCommand(job_id=uuid.uuid4(), job_type=req.job_type, exchange=req.exchange, symbol=req.symbol,
+                     timeframe=req.timeframe, start_ms=to_ms(req.start_timestamp), end_ms=to_ms(req.end_timestamp),
+                     options=req.options.model_dump())
+    submitted = await pool.fetchval(_INSERT, cmd.job_id, cmd.job_type, cmd.exchange, cmd.symbol, cmd.timeframe,
+                                    req.start_timestamp, req.end_timestamp, cmd.options)
+    await request.app[EVENTS].emit(cmd.job_id, "job.queued", {"request": req.model_dump(mode="json")})
+    await request.app[BUS].publish(JOB_SUBJECTS[cmd.job_type], cmd, msg_id=str(cmd.job_id))
+    log.info("job.submitted", job_id=str(cmd.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe)
+    body = {"id": str(cmd.job_id), "status": "queued", "submitted_at": submitted.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return web.json_response(body, status=201, headers={"Location": f"/api/data-jobs/{cmd.job_id}"})
+
+
+async def get_job(request: web.Request) -> web.Response:
+    row = await request.app[POOL].fetchrow("SELECT * FROM data_jobs WHERE id = $1", job_id(request))
+    if row is None:
+        raise ApiError(404, "id", "no such job", "not_found")
+    return web.json_response(job_view(row))
+
+
+async def list_jobs(request: web.Request) -> web.Response:
+    try:
+        limit = min(max(int(request.query.get("limit", "50")), 1), 500)
+    except ValueError as exc:
+        raise ApiError(400, "limit", "must be an integer") from exc
+    rows = await request.app[POOL].fetch("SELECT * FROM data_jobs ORDER BY submitted_at DESC LIMIT $1", limit)
+    return web.json_response([job_summary(r) for r in rows])

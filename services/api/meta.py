@@ -1,0 +1,55 @@
+"""Metadata and health: exchanges, markets, coverage, /healthz, /readyz."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from services.api.errors import ApiError
+from services.api.state import BUS, POOL
+from services.api.views import coverage_view
+
+
+async def exchanges(request: web.Request) -> web.Response:
+    rows = await request.app[POOL].fetch("SELECT id, name, timeframes FROM data_sources WHERE enabled ORDER BY id")
+    return web.json_response([{"id": r["id"], "name": r["name"], "timeframes": r["timeframes"]} for r in rows])
+
+
+async def markets(request: web.Request) -> web.Response:
+    exchange = request.query.get("exchange", "kraken")
+    include_all = request.query.get("all") in ("1", "true")
+    rows = await request.app[POOL].fetch(
+        "SELECT symbol, exchange_id, altname, wsname, base, quote, active, enabled FROM markets"
+        " WHERE exchange = $1 AND (enabled OR $2) ORDER BY symbol", exchange, include_all)
+    return web.json_response([dict(r) for r in rows])
+
+
+async def coverage(request: web.Request) -> web.Response:
+    exchange, symbol = request.query.get("exchange"), request.query.get("symbol")
+    if not exchange:
+        raise ApiError(400, "exchange", "query parameter is required")
+    rows = await request.app[POOL].fetch(
+        "SELECT * FROM coverage WHERE exchange = $1 AND ($2::text IS NULL OR symbol = $2)"
+        " ORDER BY symbol, timeframe", exchange, symbol)
+    return web.json_response([coverage_view(r) for r in rows])
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    checks: dict[str, str] = {}
+    try:
+        await asyncio.wait_for(request.app[POOL].fetchval("SELECT 1"), 2)
+        checks["postgres"] = "ok"
+    except Exception as exc:
+        checks["postgres"] = f"error: {exc}"
+    try:
+        checks["nats"] = "ok" if await request.app[BUS].ping() else "error: not connected"
+    except Exception as exc:
+        checks["nats"] = f"error: {exc}"
+    ready = all(v == "ok" for v in checks.values())
+    return web.json_response({"status": "ready" if ready else "not ready", "checks": checks},
+                             status=200 if ready else 503)

@@ -1,0 +1,52 @@
+"""GET /api/openapi.json: the HTTP contract, with the request schema taken from the pydantic model."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from services.api.requests import JobRequest
+
+ERROR = {"type": "object", "properties": {"error": {"type": "string"}, "field": {"type": "string"},
+                                          "reason": {"type": "string"}}}
+JOB_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
+
+
+def _op(summary: str, params: list | None = None, body: bool = False, stream: bool = False) -> dict:
+    op: dict = {"summary": summary, "parameters": params or [],
+                "responses": {"200": {"description": "OK"},
+                              "4XX": {"description": "Refused", "content": {"application/json": {"schema": ERROR}}}}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/JobRequest"}}}}
+        op["responses"]["201"] = {"description": "Job queued: {id, status, submitted_at}"}
+    if stream:
+        op["responses"]["200"] = {"description": "text/event-stream of job events; resumes after Last-Event-ID"}
+    return op
+
+
+def _query(*names: str) -> list[dict]:
+    return [{"name": n, "in": "query", "schema": {"type": "string"}} for n in names]
+
+
+def document() -> dict:
+    schema = JobRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = {"JobRequest": schema, **schema.pop("$defs", {})}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Candle history API", "version": "1"},
+        "paths": {
+            "/api/data-jobs": {"post": _op("Submit a job", body=True), "get": _op("Recent jobs", _query("limit"))},
+            "/api/data-jobs/{id}": {"get": _op("A job's status, progress and result", JOB_ID)},
+            "/api/data-jobs/{id}/events": {"get": _op("The job's events (SSE)", JOB_ID, stream=True)},
+            "/api/data-coverage": {"get": _op("Stored ranges per timeframe", _query("exchange", "symbol"))},
+            "/api/exchanges": {"get": _op("Exchanges and their timeframes")},
+            "/api/markets": {"get": _op("Markets of an exchange", _query("exchange", "all"))},
+            "/healthz": {"get": _op("Liveness")},
+            "/readyz": {"get": _op("Readiness: PostgreSQL and NATS answer")},
+        },
+        "components": {"schemas": components},
+    }
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(document())

@@ -1,0 +1,15 @@
+"""What the API's handlers reach through the app: typed keys (aiohttp web.AppKey)."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from shared.bus import Bus
+from shared.events import EventLog
+from shared.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", asyncpg.Pool)
+BUS = web.AppKey("bus", Bus)
+EVENTS = web.AppKey("events", EventLog)

@@ -1,0 +1,59 @@
+"""GET /api/data-jobs/{id}/events: Server-Sent Events. Replays the stored events after Last-Event-ID
+(or ?after=), then streams live ones, and ends after the job's terminal event.
+
+Live events come from a plain NATS subscription; any gap in seq (a lost publish, a reconnect) is filled
+from the table, and a quiet stream re-checks the table now and then, so nothing is ever skipped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiohttp import web
+from aiohttp_sse import sse_response
+
+from services.api.errors import ApiError
+from services.api.jobs import job_id
+from services.api.state import BUS, POOL
+from shared.events import JobEvent, events_after, subject
+
+TERMINAL_TYPES = {"job.completed", "job.failed", "job.cancelled"}
+RECHECK_S = 2.0
+
+
+def _after(request: web.Request) -> int:
+    raw = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
+    try:
+        return max(int(raw), 0)
+    except ValueError as exc:
+        raise ApiError(400, "Last-Event-ID", "must be an integer event seq") from exc
+
+
+async def job_events(request: web.Request) -> web.StreamResponse:
+    jid, last = job_id(request), _after(request)
+    pool = request.app[POOL]
+    if not await pool.fetchval("SELECT 1 FROM data_jobs WHERE id = $1", jid):
+        raise ApiError(404, "id", "no such job", "not_found")
+    live: asyncio.Queue[int] = asyncio.Queue()
+
+    async def on_msg(msg) -> None:
+        live.put_nowait(JobEvent.model_validate_json(msg.data).seq)
+
+    sub = await request.app[BUS].nc.subscribe(subject(jid), cb=on_msg)
+    try:
+        async with sse_response(request) as resp:
+            resp.ping_interval = 15
+            while resp.is_connected():
+                for event in await events_after(pool, jid, last):
+                    await resp.send(event.to_json().decode(), id=str(event.seq), event=event.type)
+                    last = event.seq
+                    if event.type in TERMINAL_TYPES:
+                        return resp
+                with contextlib.suppress(TimeoutError):
+                    # Woken by a live event newer than what was sent, or by the periodic re-check.
+                    while await asyncio.wait_for(live.get(), RECHECK_S) <= last:
+                        pass
+            return resp
+    finally:
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()

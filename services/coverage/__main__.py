@@ -1,0 +1,60 @@
+"""python -m services.coverage: projects job events into data_jobs and the coverage ledger, and keeps
+the markets table in step with the exchange."""
+
+import asyncio
+import contextlib
+
+import structlog
+
+from services.coverage.markets import sync_markets
+from services.coverage.project import lagging_jobs, project_job
+from shared.consume import consume
+from shared.events import JobEvent
+from shared.runtime import Runtime, run_service
+
+log = structlog.get_logger()
+SWEEP_S = 2.0
+MARKETS_EVERY_S = 3600.0
+
+
+async def sweep(rt: Runtime) -> None:
+    """Catches jobs whose event publish was lost: the stored log is the truth."""
+    while not rt.stop.is_set():
+        for job_id in await lagging_jobs(rt.pool):
+            await project_job(rt.pool, rt.events, job_id)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(rt.stop.wait(), SWEEP_S)
+
+
+async def keep_markets(rt: Runtime) -> None:
+    while not rt.stop.is_set():
+        try:
+            await sync_markets(rt.pool, rt.settings)
+            wait = MARKETS_EVERY_S
+        except Exception as exc:  # the exchange may be unreachable; the seeded markets still serve
+            log.warning("markets.sync_failed", error=str(exc)[:300])
+            wait = 60.0
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(rt.stop.wait(), wait)
+
+
+async def main(rt: Runtime) -> None:
+    async def on_event(event: JobEvent) -> None:
+        await project_job(rt.pool, rt.events, event.job_id)
+
+    async def give_up(event: JobEvent, exc: Exception) -> None:
+        # The sweep projects the job again later; a projection bug must not fail the job itself.
+        log.error("projection.failed", job_id=str(event.job_id), seq=event.seq, error=str(exc)[:300])
+
+    tasks = [asyncio.create_task(sweep(rt)), asyncio.create_task(keep_markets(rt))]
+    try:
+        await consume(rt.bus, stream="EVENTS", durable="coverage", subject="data_job_events.>", model=JobEvent,
+                      handler=on_event, give_up=give_up,
+                      stop=rt.stop, max_deliver=rt.settings.max_deliver)
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+if __name__ == "__main__":
+    run_service("coverage", main)

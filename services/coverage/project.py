@@ -1,0 +1,64 @@
+"""Reads a job's stored events in seq order, from where the projection stopped, into data_jobs and
+the coverage table; completes the job once every announced batch is written.
+
+Events are read from PostgreSQL, not from the NATS message, so a publish lost in a crash or events
+arriving out of order change nothing: the projection is the fold of the stored log."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+import structlog
+
+from services.coverage.projection import JobView, apply, writes_done
+from shared.events import TERMINAL, EventLog, JobEvent
+from shared.lifecycle import TERMINAL_STATUSES
+from shared.timeframes import millis
+
+log = structlog.get_logger()
+
+_JOB = ("SELECT status, progress, details, result, error, tracking, started_at, finished_at, projected_seq,"
+        " exchange, symbol, timeframe FROM data_jobs WHERE id = $1 FOR UPDATE")
+_SAVE = ("UPDATE data_jobs SET status=$2, progress=$3, details=$4, result=$5, error=$6, tracking=$7,"
+         " started_at=$8, finished_at=$9, projected_seq=$10, updated_at=now() WHERE id=$1")
+_COVERAGE = """
+INSERT INTO coverage (exchange, symbol, timeframe, start_ts, end_ts, rows, last_job_id, last_sync_at)
+SELECT exchange, symbol, timeframe, min(first_ts), max(last_ts) + $4 * interval '1 millisecond', sum(rows), $5, now()
+FROM coverage_partitions WHERE exchange = $1 AND symbol = $2 AND timeframe = $3
+GROUP BY exchange, symbol, timeframe
+ON CONFLICT (exchange, symbol, timeframe) DO UPDATE SET start_ts = EXCLUDED.start_ts,
+    end_ts = EXCLUDED.end_ts, rows = EXCLUDED.rows, last_job_id = EXCLUDED.last_job_id, last_sync_at = now()
+"""
+
+
+async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        job = await conn.fetchrow(_JOB, job_id)
+        if job is None:
+            return
+        rows = await conn.fetch(
+            "SELECT job_id, seq, type, ts, data FROM data_job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq",
+            job_id, job["projected_seq"],
+        )
+        if not rows:
+            return
+        view = JobView(job["status"], job["progress"], job["details"], job["result"], job["error"],
+                       job["tracking"], job["started_at"], job["finished_at"])
+        for row in rows:
+            view = apply(view, JobEvent.from_row(row))
+        await conn.execute(_SAVE, job_id, view.status, view.progress, view.details, view.result, view.error,
+                           view.tracking, view.started_at, view.finished_at, rows[-1]["seq"])
+        if view.coverage_changed:
+            await conn.execute(_COVERAGE, job["exchange"], job["symbol"], job["timeframe"],
+                               millis(job["timeframe"]), job_id)
+    log.info("job.projected", job_id=str(job_id), status=view.status, seq=rows[-1]["seq"],
+             progress=round(view.progress, 3))
+    if view.status not in TERMINAL_STATUSES and writes_done(view):
+        # Emitted after the transaction: emit locks the job row itself.
+        await events.emit(job_id, "job.completed", {"result": view.result}, dedup_key=TERMINAL)
+
+
+async def lagging_jobs(pool: asyncpg.Pool) -> list[UUID]:
+    rows = await pool.fetch("SELECT id FROM data_jobs WHERE last_event_seq > projected_seq LIMIT 500")
+    return [r["id"] for r in rows]

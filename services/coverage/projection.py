@@ -1,0 +1,93 @@
+"""Pure projection of a job's events into the job view the API serves (the seed's shape)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from shared.events import JobEvent
+from shared.lifecycle import COMPLETED, TERMINAL_STATUSES, next_status
+
+MAX_MESSAGES = 50
+# The fetch share of progress; the rest is the writer catching up.
+FETCH_SHARE = 0.95
+
+
+@dataclass
+class JobView:
+    status: str
+    progress: float
+    details: dict[str, Any]
+    result: dict[str, Any]
+    error: str | None
+    tracking: dict[str, Any]
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    coverage_changed: bool = field(default=False, compare=False)
+
+
+def _written(view: JobView) -> dict[str, dict]:
+    return view.tracking.setdefault("written", {})
+
+
+def _expected(view: JobView) -> list[str] | None:
+    return view.tracking.get("expected")
+
+
+def writes_done(view: JobView) -> bool:
+    """The producer has finished and the writer has written every batch it announced."""
+    expected = _expected(view)
+    return expected is not None and set(expected) <= set(_written(view))
+
+
+def _result(view: JobView, fetched: dict) -> dict:
+    batches = [_written(view)[b] for b in _expected(view) or [] if b in _written(view)]
+    starts = [b["start"] for b in batches if b["start"]]
+    ends = [b["end"] for b in batches if b["end"]]
+    artifacts = sorted({a for b in batches for a in b["artifacts"]})
+    return {
+        "rows": sum(b["rows"] for b in batches),
+        "start_timestamp": min(starts) if starts else None,
+        "end_timestamp": max(ends) if ends else None,  # open time of the last candle
+        "artifacts": [{"type": "parquet", "path": a} for a in artifacts],
+        "not_fetched": fetched.get("not_fetched", []),
+        "no_trade_intervals": fetched.get("no_trade_intervals", 0),
+        "exchange_calls": fetched.get("exchange_calls", 0),
+    }
+
+
+def apply(view: JobView, event: JobEvent) -> JobView:
+    data, kind = event.data, event.type
+    view.status = next_status(view.status, kind)
+    details = view.details
+    if kind == "job.started" and view.started_at is None:
+        view.started_at = event.ts
+    elif kind == "job.progress":
+        view.progress = max(view.progress, FETCH_SHARE * float(data.get("progress", 0.0)))
+        if data.get("last_timestamp"):
+            details["last_timestamp"] = data["last_timestamp"]
+    elif kind == "job.message":
+        details["messages"] = (details.get("messages", []) + [data.get("text", "")])[-MAX_MESSAGES:]
+    elif kind == "job.fetched":
+        view.tracking["expected"] = list(data.get("batch_ids", []))
+        view.tracking["fetched"] = data
+    elif kind == "batch.written":
+        _written(view)[data["batch_id"]] = {
+            "rows": data.get("rows", 0), "start": data.get("start_timestamp"), "end": data.get("end_timestamp"),
+            "artifacts": [p["artifact"] for p in data.get("partitions", [])],
+        }
+        details["batches_completed"] = len(_written(view))
+        view.coverage_changed = True
+    elif kind == "job.failed":
+        view.error = data.get("error")
+    if _expected(view) is not None and view.status not in TERMINAL_STATUSES:
+        expected = _expected(view)
+        done = sum(1 for b in expected if b in _written(view))
+        view.progress = FETCH_SHARE + (1 - FETCH_SHARE) * (done / len(expected) if expected else 1.0)
+        view.result = _result(view, view.tracking["fetched"])
+    if view.status in TERMINAL_STATUSES and view.finished_at is None:
+        view.finished_at = event.ts
+        if view.status == COMPLETED:
+            view.progress = 1.0
+    return view

@@ -1,0 +1,43 @@
+"""PostgreSQL and NATS for a one-machine run: the configured ones, or embedded ones under ./data."""
+
+from __future__ import annotations
+
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+
+import structlog
+
+from shared.embedded import start_nats, start_postgres
+from shared.settings import Settings
+
+log = structlog.get_logger()
+
+
+@contextmanager
+def infrastructure(settings: Settings, data_dir: Path):
+    """Yields the environment the services need; stops what it started."""
+    env: dict[str, str] = {}
+    nats_proc: subprocess.Popen | None = None
+    pg_server = None
+    try:
+        if settings.database_url:
+            env["DATABASE_URL"] = settings.database_url
+        else:
+            pg_server, env["DATABASE_URL"] = start_postgres(data_dir / "postgres")
+            log.info("postgres.embedded", data_dir=str(data_dir / "postgres"))
+        if settings.nats_url:
+            env["NATS_URL"] = settings.nats_url
+        else:
+            nats_proc, env["NATS_URL"] = start_nats(data_dir / "nats")
+            log.info("nats.embedded", url=env["NATS_URL"])
+        yield env
+    finally:
+        if nats_proc is not None:
+            nats_proc.terminate()
+            try:
+                nats_proc.wait(10)
+            except subprocess.TimeoutExpired:
+                nats_proc.kill()
+        if pg_server is not None:
+            pg_server.cleanup()  # cleanup_mode="stop": stops the server, keeps the data

@@ -1,0 +1,128 @@
+"""Streaming aggregation of time-ordered trades into candles of several timeframes in one pass.
+
+Memory stays bounded whatever the range: each batch is reduced to candles at once, and only the
+still-open last bucket of each timeframe is carried to the next batch. Buckets are epoch-aligned
+(shared/timeframes.py), as Kraken's are, so 1w candles open on Thursdays 00:00 UTC.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Literal
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from services.rebuilder import buckets as bk
+from shared.timeframes import millis
+
+NS_PER_MS = 1_000_000
+Batch = pa.Table | pa.RecordBatch | pl.DataFrame
+
+
+def trade_columns(batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ts (int64 ns), price and volume as numpy arrays, from a pyarrow or polars batch."""
+    if isinstance(batch, pl.DataFrame):
+        batch = batch.select("ts", "price", "volume").to_arrow()
+    out = []
+    for name, typ in (("ts", pa.int64()), ("price", pa.float64()), ("volume", pa.float64())):
+        col = batch.column(name)
+        if col.null_count:
+            raise ValueError(f"trade column {name!r} has nulls")
+        if pa.types.is_timestamp(col.type):
+            col = col.cast(pa.timestamp("ns", tz=col.type.tz))
+        out.append(np.asarray(col.cast(typ).to_numpy()))
+    return out[0], out[1], out[2]
+
+
+class TradeAggregator:
+    """Feed trade batches in time order; get back the candles each batch closed.
+
+    empty="sparse" leaves buckets without trades out (as Kraken's dump does); empty="fill" emits
+    them as flat candles at the previous close with volume 0, trades 0 and vwap null, and adds a
+    boolean `synthetic` column marking them.
+    """
+
+    def __init__(self, timeframes: Iterable[str], *, empty: Literal["sparse", "fill"] = "sparse"):
+        self.steps = {tf: millis(tf) for tf in timeframes}
+        if not self.steps or empty not in ("sparse", "fill"):
+            raise ValueError("need at least one timeframe and empty='sparse' or 'fill'")
+        # Trades are reduced once to the finest common bucket; every timeframe is a multiple of it,
+        # so coarser candles built from those partials are exact.
+        self.base_ms = math.gcd(*self.steps.values())
+        self.fill = empty == "fill"
+        self.unfinished: dict[str, pa.Table] = {}
+        self._carry: dict[str, dict[str, float]] = {}
+        self._last: dict[str, tuple[int, float]] = {}  # last emitted (bucket, close), for fill
+        self._last_ns: int | None = None
+        self._done = False
+
+    def feed(self, batch: Batch) -> dict[str, pa.Table]:
+        if self._done:
+            raise RuntimeError("feed after finish")
+        ts, price, volume = trade_columns(batch)
+        if not len(ts):
+            return {tf: self._emit(tf, None, None) for tf in self.steps}
+        if (self._last_ns is not None and ts[0] < self._last_ns) or np.any(ts[1:] < ts[:-1]):
+            raise ValueError("trades must be fed in time order")
+        self._last_ns = int(ts[-1])
+        cols = {"open": price, "high": price, "low": price, "close": price}
+        cols |= {"volume": volume, "pv": price * volume}
+        base = bk.reduce_sorted(cols, (ts // (self.base_ms * NS_PER_MS)) * self.base_ms)
+        out = {}
+        for tf, step in self.steps.items():
+            rows = base if step == self.base_ms else bk.reduce_sorted(base, base["ts"] // step * step)
+            rows = {f: v.copy() for f, v in rows.items()}  # merge_into_first writes in place
+            carry = self._carry.get(tf)
+            if carry is not None and carry["ts"] == rows["ts"][0]:
+                bk.merge_into_first(carry, rows)
+            elif carry is not None:
+                rows = bk.concat([bk.from_row(carry), rows])
+            # The last bucket may still receive trades from the next batch: carry it, emit the rest.
+            self._carry[tf] = bk.row(rows, -1)
+            out[tf] = self._emit(tf, bk.take(rows, slice(0, -1)), int(rows["ts"][-1]))
+        return out
+
+    def finish(self, end_ms: int) -> dict[str, pa.Table]:
+        """Emit what closed before end_ms; buckets still open then go to `unfinished`, not out."""
+        self._done = True
+        out = {}
+        for tf, step in self.steps.items():
+            carry = self._carry.pop(tf, None)
+            closed = None
+            if carry is not None and carry["ts"] + step <= end_ms:
+                closed = bk.from_row(carry)
+            elif carry is not None:
+                self.unfinished[tf] = bk.to_table(bk.from_row(carry))
+            out[tf] = self._emit(tf, closed, (end_ms // step) * step)
+        return out
+
+    def _emit(self, tf: str, rows: dict[str, np.ndarray] | None, limit: int | None) -> pa.Table:
+        """Closed rows as a table; in fill mode also every empty bucket before `limit`."""
+        if rows is None:
+            rows = bk.from_row(dict.fromkeys(bk.FIELDS, 0))
+            rows = bk.take(rows, slice(0, 0))
+        if not self.fill:
+            return bk.to_table(rows)
+        step = self.steps[tf]
+        prev = self._last.get(tf)
+        start = prev[0] + step if prev else (int(rows["ts"][0]) if len(rows["ts"]) else None)
+        if start is None or limit is None or start >= limit:
+            return bk.to_table(rows, np.zeros(len(rows["ts"]), dtype=bool))
+        rows, synthetic = bk.fill_gaps(rows, start, limit, step, prev[1] if prev else None)
+        self._last[tf] = (int(rows["ts"][-1]), float(rows["close"][-1]))
+        return bk.to_table(rows, synthetic)
+
+
+def aggregate_trades(batches: Iterable[Batch], timeframes: Iterable[str], end_ms: int, **kw) -> dict[str, pa.Table]:
+    """All candles closed before end_ms, one table per timeframe (for ranges that fit in memory)."""
+    agg = TradeAggregator(timeframes, **kw)
+    parts: dict[str, list[pa.Table]] = {tf: [] for tf in agg.steps}
+    for batch in batches:
+        for tf, t in agg.feed(batch).items():
+            parts[tf].append(t)
+    for tf, t in agg.finish(end_ms).items():
+        parts[tf].append(t)
+    return {tf: pa.concat_tables(ts) for tf, ts in parts.items()}

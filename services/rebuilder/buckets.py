@@ -1,0 +1,123 @@
+"""Vectorised building blocks for candle aggregation: partial aggregates are dicts of numpy columns.
+
+A partial aggregate has one row per bucket: ts (bucket open, ms), open, high, low, close, volume,
+pv (sum of price * volume, for vwap), trades, and volume_lo / pv_lo, the rounding error carried
+when partial sums from different batches are added (so splitting the input costs no precision).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from shared.candles import SCHEMA
+
+FIELDS = ("ts", "open", "high", "low", "close", "volume", "pv", "trades", "volume_lo", "pv_lo")
+_SOURCE = pa.array(["trades"])
+
+
+def reduce_sorted(cols: dict[str, np.ndarray], keys: np.ndarray) -> dict[str, np.ndarray]:
+    """Collapse runs of equal keys (keys are sorted): first open, last close, max/min, summed totals.
+
+    Input rows are in time order, so a run's first row holds its open and its last row its close;
+    reduceat over run starts needs no sort and no per-row Python.
+    """
+    starts = np.concatenate(([0], np.flatnonzero(keys[1:] != keys[:-1]) + 1))
+    ends = np.append(starts[1:], len(keys)) - 1
+    out = {
+        "ts": keys[starts],
+        "open": cols["open"][starts],
+        "high": np.maximum.reduceat(cols["high"], starts),
+        "low": np.minimum.reduceat(cols["low"], starts),
+        "close": cols["close"][ends],
+    }
+    for f in ("volume", "pv", "volume_lo", "pv_lo"):
+        if f in cols:
+            out[f] = np.add.reduceat(cols[f], starts)
+    # Raw trades carry no count column: the run length is the count.
+    out["trades"] = np.add.reduceat(cols["trades"], starts) if "trades" in cols else np.diff(ends, prepend=-1)
+    zeros = np.zeros(len(starts))
+    out.setdefault("volume_lo", zeros)
+    out.setdefault("pv_lo", zeros)
+    return out
+
+
+def two_sum(a: float, b: float) -> tuple[float, float]:
+    """Knuth's TwoSum: s + err == a + b exactly, so carried partial sums keep every bit."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def merge_into_first(carry: dict[str, float], rows: dict[str, np.ndarray]) -> None:
+    """Fold a carried partial bucket into rows[0], which is the same bucket continued."""
+    rows["open"][0] = carry["open"]
+    rows["high"][0] = max(carry["high"], rows["high"][0])
+    rows["low"][0] = min(carry["low"], rows["low"][0])
+    rows["trades"][0] += carry["trades"]
+    for f in ("volume", "pv"):
+        hi, err = two_sum(carry[f], float(rows[f][0]))
+        rows[f][0] = hi
+        rows[f + "_lo"][0] += carry[f + "_lo"] + err
+
+
+def take(rows: dict[str, np.ndarray], sl: slice | np.ndarray) -> dict[str, np.ndarray]:
+    return {f: rows[f][sl] for f in FIELDS}
+
+
+def concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {f: np.concatenate([p[f] for p in parts]) for f in FIELDS}
+
+
+def row(rows: dict[str, np.ndarray], i: int) -> dict[str, float]:
+    return {f: rows[f][i].item() for f in FIELDS}
+
+
+def from_row(r: dict[str, float]) -> dict[str, np.ndarray]:
+    return {f: np.array([r[f]], dtype=np.int64 if f in ("ts", "trades") else np.float64) for f in FIELDS}
+
+
+def fill_gaps(rows, start: int, limit: int, step: int, prev_close: float | None):
+    """Rows for every bucket in [start, limit): real ones as given, empty ones flat at the last close.
+
+    Returns (rows, synthetic mask). A bucket before any known close cannot be filled, so callers
+    start at the first real bucket when no close is known yet.
+    """
+    grid = np.arange(start, limit, step, dtype=np.int64)
+    pos = (rows["ts"] - start) // step
+    src = np.full(len(grid), -1)
+    src[pos] = np.arange(len(pos))
+    # Each empty bucket copies the close of the latest real bucket at or before it.
+    last = np.maximum.accumulate(src)
+    closes = np.append(rows["close"], np.nan if prev_close is None else prev_close)[last]
+    real = src >= 0
+    out = {"ts": grid, "trades": np.zeros(len(grid), dtype=np.int64)}
+    for f in ("open", "high", "low", "close"):
+        out[f] = closes.copy()
+    for f in ("volume", "pv", "volume_lo", "pv_lo"):
+        out[f] = np.zeros(len(grid))
+    for f in FIELDS:
+        out[f][real] = rows[f]
+    return out, ~real
+
+
+def to_table(rows: dict[str, np.ndarray], synthetic: np.ndarray | None = None) -> pa.Table:
+    """Final candles in the lake schema; `synthetic` adds the fill-mode marker column."""
+    volume = rows["volume"] + rows["volume_lo"]
+    pv = rows["pv"] + rows["pv_lo"]
+    empty = volume == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vwap = pv / np.where(empty, 1.0, volume)
+    n = len(volume)
+    cols = [
+        pa.array(rows["ts"], type=pa.int64()).cast(SCHEMA.field("ts").type),
+        *(pa.array(rows[f], type=pa.float64()) for f in ("open", "high", "low", "close")),
+        pa.array(volume, type=pa.float64()),
+        pa.array(vwap, type=pa.float64(), mask=empty),
+        pa.array(rows["trades"], type=pa.int64()),
+        _SOURCE.take(np.zeros(n, dtype=np.int64)),
+    ]
+    table = pa.Table.from_arrays(cols, schema=SCHEMA)
+    if synthetic is not None:
+        table = table.append_column("synthetic", pa.array(synthetic, type=pa.bool_()))
+    return table

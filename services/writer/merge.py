@@ -1,0 +1,56 @@
+"""Pure merging of candle batches into lake partitions: one row per ts, sorted, and where two sources
+hold the same candle the more trusted one wins (shared.candles.SOURCE_RANK); between equals, the newer."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from shared.candles import SCHEMA, SOURCE_RANK
+from shared.messages import CandleBatch
+
+
+def batch_table(batch: CandleBatch) -> pa.Table:
+    columns = {name: getattr(batch, name) for name in SCHEMA.names if name != "source"}
+    columns["source"] = [batch.source] * len(batch)
+    return pa.table(columns, schema=SCHEMA)
+
+
+def split_by_year(table: pa.Table) -> dict[int, pa.Table]:
+    frame = pl.from_arrow(table).with_columns(pl.col("ts").dt.year().alias("_year"))
+    return {year: part.drop("_year").to_arrow().cast(SCHEMA)
+            for (year,), part in frame.partition_by("_year", as_dict=True, maintain_order=True).items()}
+
+
+def merge(existing: pa.Table | None, incoming: pa.Table) -> pa.Table:
+    frames = [pl.from_arrow(incoming).with_columns(pl.lit(1).alias("_newer"))]
+    if existing is not None and existing.num_rows:
+        frames.insert(0, pl.from_arrow(existing.cast(SCHEMA)).with_columns(pl.lit(0).alias("_newer")))
+    merged = (
+        pl.concat(frames)
+        .with_columns(pl.col("source").replace_strict(SOURCE_RANK, return_dtype=pl.Int8).alias("_rank"))
+        .sort(["ts", "_rank", "_newer"])
+        .unique(subset="ts", keep="last", maintain_order=True)
+        .drop("_rank", "_newer")
+    )
+    return merged.to_arrow().cast(SCHEMA)
+
+
+def to_parquet(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
+
+
+def from_parquet(data: bytes) -> pa.Table:
+    return pq.read_table(io.BytesIO(data)).cast(SCHEMA)
+
+
+def ts_bounds(table: pa.Table) -> tuple[datetime, datetime]:
+    ts = table.column("ts")
+    first, last = ts[0].as_py(), ts[-1].as_py()
+    return first.astimezone(UTC), last.astimezone(UTC)

@@ -1,0 +1,38 @@
+"""The whole system for end-to-end tests: the five services as processes, against the simulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.embedded import free_port
+from tests.integration.system import System
+
+SIM_NOW = "2026-11-20T12:00:00Z"
+
+
+@pytest.fixture(scope="session")
+async def simulator():
+    from tests.kraken_sim import running_simulator
+
+    # No rate limit here: the fault tests press it on purpose, these tests are about the flow.
+    async with running_simulator(seed=7, now=SIM_NOW, rate_limit=None) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+async def system(simulator, database_url, nats_url, tmp_path_factory):
+    lake = tmp_path_factory.mktemp("lake")
+    logs = tmp_path_factory.mktemp("logs")
+    env = {
+        "DATABASE_URL": database_url, "NATS_URL": nats_url, "STORAGE_URL": lake.as_uri(),
+        "KRAKEN_API_URL": simulator.url, "KRAKEN_RATE_LIMIT_MS": "20", "EXCHANGE_BACKOFF_BASE_S": "0.05",
+        "API_PORT": str(free_port()), "BATCH_ROWS": "20", "LOG_LEVEL": "info", "ACK_WAIT_S": "4",
+    }
+    sys_ = System(env, logs)
+    sys_.lake = lake
+    sys_.start_all()
+    try:
+        await sys_.wait_ready()
+        yield sys_
+    finally:
+        sys_.stop_all()

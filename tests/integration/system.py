@@ -1,0 +1,69 @@
+"""The five services as separate processes, for end-to-end tests: started, killed and restarted one
+by one, with each one's log kept for the failure report."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from services.launcher.supervisor import SERVICES
+
+
+class System:
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.env = {**os.environ, **env}
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.api = f"http://127.0.0.1:{env['API_PORT']}"
+
+    def start(self, name: str) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
+        self.procs[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=self.env,
+                                            stdout=log, stderr=subprocess.STDOUT)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        proc = self.procs[name]
+        proc.send_signal(sig)
+        if sig in (signal.SIGKILL, signal.SIGTERM):
+            proc.wait(20)
+
+    def kill_stopped(self, name: str) -> None:
+        self.kill(name, signal.SIGKILL)
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.log_dir.glob("*.log")))
+
+    async def wait_ready(self, timeout: float = 60) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with aiohttp.ClientSession() as http:
+            while True:
+                try:
+                    async with http.get(f"{self.api}/readyz") as resp:
+                        if resp.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                dead = {n: p.returncode for n, p in self.procs.items() if p.poll() is not None}
+                if dead or asyncio.get_running_loop().time() > deadline:
+                    raise RuntimeError(f"system not ready (exited: {dead})\n{self.logs()}")
+                await asyncio.sleep(0.3)
+
+    def start_all(self) -> None:
+        for name in SERVICES:
+            self.start(name)

@@ -1,0 +1,106 @@
+"""Every bad request gets a 4xx JSON naming the field and the reason, and creates nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.api.app import create_app
+from shared.settings import Settings
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+GOOD = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h",
+        "start_timestamp": (NOW - timedelta(days=3)).isoformat(), "end_timestamp": NOW.isoformat()}
+
+
+@pytest.fixture(scope="module")
+async def api(database_url, nats_url):
+    settings = Settings(database_url=database_url, nats_url=nats_url)
+    client = TestClient(TestServer(create_app(settings)))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+async def _jobs(api) -> int:
+    resp = await api.get("/api/data-jobs?limit=500")
+    return len(await resp.json())
+
+
+BAD = [
+    ({"exchange": "binance"}, 422, "exchange", "unknown exchange"),
+    ({"symbol": "DOGE/XYZ"}, 422, "symbol", "unknown pair"),
+    ({"timeframe": "7m"}, 422, "timeframe", "unknown timeframe"),
+    ({"start_timestamp": NOW.isoformat(), "end_timestamp": (NOW - timedelta(days=1)).isoformat()}, 422,
+     "end_timestamp", "after start_timestamp"),
+    ({"end_timestamp": (NOW + timedelta(days=1)).isoformat()}, 422, "end_timestamp", "future"),
+    ({"timeframe": "1m", "start_timestamp": (NOW - timedelta(days=6 * 366)).isoformat()}, 422, "end_timestamp",
+     "maximum for 1m"),
+    ({"surprise": 1}, 422, "surprise", "unknown field"),
+    ({"options": {"seed_from_zip": True, "turbo": True}}, 422, "options.turbo", "unknown field"),
+    ({"start_timestamp": "yesterday"}, 422, "start_timestamp", "datetime"),
+    ({"start_timestamp": "2024-01-01T00:00:00"}, 422, "start_timestamp", "timezone"),
+]
+
+
+@pytest.mark.parametrize(("change", "status", "field", "reason"), BAD)
+async def test_bad_job_requests_are_refused(api, change, status, field, reason):
+    before = await _jobs(api)
+    resp = await api.post("/api/data-jobs", json=GOOD | change)
+    body = await resp.json()
+    assert resp.status == status, body
+    assert body["field"] == field
+    assert reason.lower() in body["reason"].lower(), body
+    assert await _jobs(api) == before
+
+
+async def test_missing_field_is_named(api):
+    resp = await api.post("/api/data-jobs", json={k: v for k, v in GOOD.items() if k != "symbol"})
+    assert resp.status == 422
+    assert (await resp.json())["field"] == "symbol"
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b""])
+async def test_malformed_json(api, raw):
+    resp = await api.post("/api/data-jobs", data=raw, headers={"Content-Type": "application/json"})
+    body = await resp.json()
+    assert resp.status == 400
+    assert body["field"] == "body" and body["error"] == "malformed_json"
+
+
+async def test_non_uuid_job_id(api):
+    for path in ("/api/data-jobs/not-a-uuid", "/api/data-jobs/42/events"):
+        resp = await api.get(path)
+        body = await resp.json()
+        assert resp.status == 400 and body["field"] == "id" and "UUID" in body["reason"]
+
+
+async def test_unknown_job_is_404(api):
+    resp = await api.get("/api/data-jobs/00000000-0000-4000-8000-000000000000")
+    assert resp.status == 404 and (await resp.json())["field"] == "id"
+
+
+async def test_good_request_is_queued_and_readable(api):
+    resp = await api.post("/api/data-jobs", json=GOOD)
+    created = await resp.json()
+    assert resp.status == 201 and created["status"] == "queued"
+    view = await (await api.get(f"/api/data-jobs/{created['id']}")).json()
+    assert view["symbol"] == "BTC/USD" and view["status"] in ("queued", "running", "failed", "completed")
+    assert set(view["details"]) == {"last_timestamp", "batches_completed", "messages"}
+    assert set(view["result"]) >= {"rows", "start_timestamp", "end_timestamp", "artifacts"}
+
+
+async def test_metadata_endpoints(api):
+    exchanges = await (await api.get("/api/exchanges")).json()
+    assert exchanges[0]["id"] == "kraken" and "1m" in exchanges[0]["timeframes"]
+    markets = await (await api.get("/api/markets?exchange=kraken")).json()
+    assert {m["symbol"]: m["exchange_id"] for m in markets}["BTC/USD"] == "XXBTZUSD"
+    assert (await api.get("/healthz")).status == 200
+    ready = await api.get("/readyz")
+    assert ready.status == 200 and (await ready.json())["checks"] == {"postgres": "ok", "nats": "ok"}
+    doc = await (await api.get("/api/openapi.json")).json()
+    assert "/api/data-jobs" in doc["paths"] and "JobRequest" in doc["components"]["schemas"]
+    missing = await api.get("/api/data-coverage")
+    assert missing.status == 400 and (await missing.json())["field"] == "exchange"

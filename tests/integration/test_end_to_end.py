@@ -1,0 +1,81 @@
+"""One job from HTTP to Parquet, with the five services as separate processes on real PostgreSQL and
+real NATS JetStream, against the Kraken simulator."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.integration.client import follow, get_json, lake_rows, submit
+from tests.integration.conftest import SIM_NOW
+
+NOW = datetime.fromisoformat(SIM_NOW.replace("Z", "+00:00"))
+
+
+def iso(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def truth(sim, symbol: str, interval_min: int, start: datetime, end: datetime) -> list[tuple]:
+    """The simulator's committed candles with trades in them, as the lake stores them."""
+    rows = sim.committed_ohlc(symbol, interval_min, int(start.timestamp()), int(end.timestamp()))
+    return [(int(r[0]) * 1000, float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[6]), float(r[5]),
+             int(r[7])) for r in rows if float(r[6]) > 0 and start.timestamp() <= int(r[0]) < end.timestamp()]
+
+
+def stored(rows: list[dict]) -> list[tuple]:
+    return [(int(r["ts"].timestamp() * 1000), r["open"], r["high"], r["low"], r["close"], r["volume"], r["vwap"],
+             r["trades"]) for r in rows]
+
+
+async def test_fetch_job_end_to_end(system, simulator):
+    start, end = NOW - timedelta(days=10), NOW
+    calls_before = simulator.stats().get("OHLC", 0)
+    job = await submit(system.api, {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h",
+                                     "start_timestamp": iso(start), "end_timestamp": iso(end)})
+    assert job["status"] == "queued"
+
+    events = await follow(system.api, job["id"])
+    types = [e["type"] for e in events]
+    assert types[0] == "job.queued" and types[-1] == "job.completed", types
+    assert {"job.started", "job.fetched", "batch.written"} <= set(types)
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+
+    expected = truth(simulator, "BTC/USD", 60, start, end)
+    assert len(expected) > 200
+    rows = lake_rows(system.lake, "BTC/USD", "1h")
+    assert stored(rows) == expected
+    assert {r["source"] for r in rows} == {"rest"}
+    assert simulator.stats().get("OHLC", 0) - calls_before == 1
+
+    view = await get_json(system.api, f"/api/data-jobs/{job['id']}")
+    assert view["status"] == "completed" and view["progress"] == 1.0
+    assert view["result"]["rows"] == len(expected)
+    assert view["result"]["start_timestamp"] == iso(datetime.fromtimestamp(expected[0][0] / 1000, UTC))
+    assert view["result"]["artifacts"][0]["path"].endswith("year=2026/part-0.parquet")
+    assert view["details"]["batches_completed"] == -(-len(expected) // 20)
+    assert view["result"]["not_fetched"] == []
+
+    coverage = await get_json(system.api, "/api/data-coverage?exchange=kraken&symbol=BTC/USD")
+    hourly = next(c for c in coverage if c["timeframe"] == "1h")
+    assert hourly["rows"] == len(expected)
+    assert hourly["start_timestamp"] == view["result"]["start_timestamp"]
+    last_open = datetime.fromtimestamp(expected[-1][0] / 1000, UTC)
+    assert hourly["end_timestamp"] == iso(last_open + timedelta(hours=1))
+    assert hourly["last_job_id"] == job["id"]
+
+
+async def test_range_beyond_rest_window_is_reported_not_dropped(system, simulator):
+    start, end = NOW - timedelta(days=2), NOW - timedelta(minutes=30)
+    job = await submit(system.api, {"exchange": "kraken", "symbol": "ETH/USD", "timeframe": "1m",
+                                    "start_timestamp": iso(start), "end_timestamp": iso(end)})
+    await follow(system.api, job["id"])
+    view = await get_json(system.api, f"/api/data-jobs/{job['id']}")
+    assert view["status"] == "completed"
+    gaps = view["result"]["not_fetched"]
+    window_start = NOW - timedelta(minutes=719)  # 720 rows, the last of them still open
+    assert gaps[0]["start_timestamp"] == iso(start)
+    assert gaps[0]["end_timestamp"] == iso(window_start)
+    assert "720" in gaps[0]["reason"]
+    expected = truth(simulator, "ETH/USD", 1, window_start, end)
+    assert stored(lake_rows(system.lake, "ETH/USD", "1m")) == expected
+    assert any("Not fetched" in m for m in view["details"]["messages"])

@@ -34,11 +34,11 @@ def start_nats(store_dir: Path, port: int | None = None) -> tuple[subprocess.Pop
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"nats://127.0.0.1:{port}"
-    _wait_for_port(port, proc, "nats-server")
+    wait_for_port(port, proc, "nats-server")
     return proc, url
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen, name: str, timeout: float = 20.0) -> None:
+def wait_for_port(port: int, proc: subprocess.Popen, name: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

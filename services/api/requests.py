@@ -20,6 +20,9 @@ class JobOptions(BaseModel):
 
     seed_from_zip: bool = True
     full_history: bool = False
+    # trade_rebuild only: more timeframes built in the same pass, and what an empty bucket becomes.
+    timeframes: list[str] = []
+    empty_buckets: Literal["sparse", "fill"] = "sparse"
 
 
 class JobRequest(BaseModel):
@@ -30,7 +33,7 @@ class JobRequest(BaseModel):
     timeframe: str
     start_timestamp: AwareDatetime
     end_timestamp: AwareDatetime
-    job_type: Literal["fetch"] = "fetch"
+    job_type: Literal["fetch", "trade_rebuild"] = "fetch"
     options: JobOptions = JobOptions()
 
 
@@ -45,9 +48,11 @@ async def check_metadata(pool: asyncpg.Pool, req: JobRequest) -> None:
         raise ApiError(422, "symbol", f"unknown pair {req.symbol!r} on {req.exchange}; see GET /api/markets")
     if not market["enabled"]:
         raise ApiError(422, "symbol", f"pair {req.symbol!r} is known but not enabled on {req.exchange}")
-    if req.timeframe not in source["timeframes"]:
-        raise ApiError(422, "timeframe",
-                       f"unknown timeframe {req.timeframe!r}; allowed: {', '.join(source['timeframes'])}")
+    for field, timeframe in [("timeframe", req.timeframe), *(("options.timeframes", t) for t in req.options.timeframes)]:
+        if timeframe not in source["timeframes"]:
+            raise ApiError(422, field, f"unknown timeframe {timeframe!r}; allowed: {', '.join(source['timeframes'])}")
+    if req.job_type == "fetch" and (req.options.timeframes or req.options.empty_buckets != "sparse"):
+        raise ApiError(422, "options.timeframes", "timeframes and empty_buckets apply to trade_rebuild jobs only")
 
 
 def check_range(req: JobRequest, settings: Settings, now: datetime | None = None) -> None:

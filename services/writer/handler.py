@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 import asyncpg
 import structlog
 
-from services.writer.merge import batch_table, from_parquet, merge, split_by_year, to_parquet, ts_bounds
+from services.writer.merge import from_parquet, merge, split_by_year, to_parquet, ts_bounds
+from shared.batches import table_of
 from shared.lake import partition_key
 from shared.messages import CandleBatch
 from shared.runtime import Runtime
@@ -51,7 +52,7 @@ async def on_batch(rt: Runtime, storage: Storage, batch: CandleBatch) -> None:
     if not len(batch):
         partitions = []
     else:
-        table = batch_table(batch)
+        table = table_of(batch)
         partitions = [await write_partition(rt, storage, batch, year, part)
                       for year, part in sorted(split_by_year(table).items())]
     await rt.events.emit(batch.job_id, "batch.written", {

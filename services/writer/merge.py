@@ -11,13 +11,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from shared.candles import SCHEMA, SOURCE_RANK
-from shared.messages import CandleBatch
-
-
-def batch_table(batch: CandleBatch) -> pa.Table:
-    columns = {name: getattr(batch, name) for name in SCHEMA.names if name != "source"}
-    columns["source"] = [batch.source] * len(batch)
-    return pa.table(columns, schema=SCHEMA)
 
 
 def split_by_year(table: pa.Table) -> dict[int, pa.Table]:

@@ -1,0 +1,41 @@
+"""The rebuild checkpoint: Kraken's cursor plus everything derived from the trades before it."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import asyncpg
+import pyarrow as pa
+
+from services.rebuilder.aggregate import TradeAggregator
+
+
+@dataclass
+class RebuildState:
+    cursor: str                                  # Trades `since`: trades after it come next
+    aggregator: TradeAggregator
+    pending: dict[str, list[pa.Table]] = field(default_factory=dict)  # closed candles not yet sent
+    batch_ids: list[str] = field(default_factory=list)
+    trades: int = 0
+    calls: int = 0
+    finished: bool = False                       # every page is read and the last candles are sent
+
+
+async def load(pool: asyncpg.Pool, job_id: UUID) -> RebuildState | None:
+    row = await pool.fetchrow("SELECT state FROM rebuild_checkpoints WHERE job_id = $1", job_id)
+    # The bytes are only ever written by save() below, from this same code.
+    return pickle.loads(row["state"]) if row else None  # noqa: S301
+
+
+async def save(pool: asyncpg.Pool, job_id: UUID, state: RebuildState) -> None:
+    await pool.execute(
+        "INSERT INTO rebuild_checkpoints (job_id, cursor, state, trades, calls) VALUES ($1,$2,$3,$4,$5)"
+        " ON CONFLICT (job_id) DO UPDATE SET cursor=$2, state=$3, trades=$4, calls=$5, updated_at=now()",
+        job_id, state.cursor, pickle.dumps(state), state.trades, state.calls,
+    )
+
+
+async def drop(pool: asyncpg.Pool, job_id: UUID) -> None:
+    await pool.execute("DELETE FROM rebuild_checkpoints WHERE job_id = $1", job_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from shared.embedded import free_port
@@ -36,3 +38,11 @@ async def system(simulator, database_url, nats_url, tmp_path_factory):
         yield sys_
     finally:
         sys_.stop_all()
+
+
+@pytest.fixture
+def simulator_factory():
+    """A fresh simulator per use, for tests that set faults or rate limits of their own."""
+    from tests.kraken_sim import running_simulator
+
+    return partial(running_simulator, seed=11, now=SIM_NOW)

@@ -3,7 +3,10 @@ real NATS JetStream, against the Kraken simulator."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+
+import asyncpg
 
 from tests.integration.client import follow, get_json, lake_rows, submit
 from tests.integration.conftest import SIM_NOW
@@ -79,3 +82,19 @@ async def test_range_beyond_rest_window_is_reported_not_dropped(system, simulato
     expected = truth(simulator, "ETH/USD", 1, window_start, end)
     assert stored(lake_rows(system.lake, "ETH/USD", "1m")) == expected
     assert any("Not fetched" in m for m in view["details"]["messages"])
+
+
+async def test_unknown_pair_at_the_exchange_fails_promptly(system, database_url):
+    conn = await asyncpg.connect(database_url)
+    await conn.execute("INSERT INTO markets (exchange, symbol, exchange_id, enabled) VALUES"
+                       " ('kraken', 'ZZZ/USD', 'ZZZUSD', true) ON CONFLICT DO NOTHING")
+    await conn.close()
+    began = time.monotonic()
+    job = await submit(system.api, {"exchange": "kraken", "symbol": "ZZZ/USD", "timeframe": "1h",
+                                    "start_timestamp": iso(NOW - timedelta(days=1)), "end_timestamp": iso(NOW)})
+    events = await follow(system.api, job["id"])
+    assert events[-1]["type"] == "job.failed"
+    assert "ZZZ/USD" in events[-1]["data"]["error"] and "not a market" in events[-1]["data"]["error"]
+    assert time.monotonic() - began < 15
+    view = await get_json(system.api, f"/api/data-jobs/{job['id']}")
+    assert view["status"] == "failed" and "ZZZ/USD" in view["error"]

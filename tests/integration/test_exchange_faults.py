@@ -1,0 +1,78 @@
+"""The exchange client against a hostile Kraken: mixed faults on 20% of calls and a pressed rate limit
+change nothing in the data, cost at most 1.5x the calls plus the failed ones, and a permanent error
+stops at once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from services.fetcher.rest_fetch import fetch_rest
+from services.rebuilder.aggregate import TradeAggregator
+from services.rebuilder.checkpoint import RebuildState
+from services.rebuilder.rebuild import page_trades, start_cursor
+from shared.errors import PermanentError
+from shared.exchange import ExchangeClient
+from shared.messages import JobCommand
+from shared.settings import Settings
+from tests.integration.test_end_to_end import NOW
+
+START, END = NOW - timedelta(hours=10), NOW - timedelta(hours=2)
+
+
+def settings_for(url: str) -> Settings:
+    return Settings(kraken_api_url=url, kraken_rate_limit_ms=5, kraken_timeout_ms=1500,
+                    exchange_backoff_base_s=0.02, exchange_backoff_max_s=0.2, exchange_max_retries=30)
+
+
+def command(timeframe: str, start: datetime, end: datetime) -> JobCommand:
+    return JobCommand(job_id=uuid.uuid4(), exchange="kraken", symbol="BTC/USD", timeframe=timeframe,
+                      start_ms=int(start.timestamp() * 1000), end_ms=int(end.timestamp() * 1000))
+
+
+async def run_all(url: str, messages: list[str]) -> tuple[list, ExchangeClient]:
+    """A REST fetch for several timeframes and a trade paging run: every kind of call we make."""
+    async def notify(text: str) -> None:
+        messages.append(text)
+
+    out = []
+    async with ExchangeClient(settings_for(url), notify) as client:
+        market = await client.market("BTC/USD")
+        for tf in ("1m", "15m", "1h", "1d"):
+            outcome = await fetch_rest(client, command(tf, START, END), market["id"], 5000)
+            out.append([b.model_dump(exclude={"job_id"}) for b in outcome.batches])
+        state = RebuildState(cursor=start_cursor(int(START.timestamp() * 1000)), aggregator=TradeAggregator(["1m"]))
+        pages: list = []
+
+        async def on_page(state, trades, done) -> None:
+            pages.append(trades)
+
+        await page_trades(client, market["id"], state, int(END.timestamp() * 1000), on_page)
+        out.append([t.to_pylist() for t in pages if t.num_rows])
+    return out, client
+
+
+async def test_faults_and_rate_limit_change_nothing(simulator_factory):
+    async with simulator_factory(faults=None, rate_limit=None) as clean_sim:
+        clean, clean_client = await run_all(clean_sim.url, [])
+    messages: list[str] = []
+    async with simulator_factory(faults="p=0.2", rate_limit={"burst": 4, "decay": 20.0}) as hostile:
+        faulty, client = await run_all(hostile.url, messages)
+        stats = hostile.stats()
+    assert faulty == clean
+    assert client.failed_calls > 0 and stats.get("rate_limited", 0) > 0
+    assert client.calls <= 1.5 * clean_client.calls + client.failed_calls
+    assert any("Rate limit hit, backing off" in m for m in messages)
+    assert any("unavailable" in m.lower() or "failed" in m.lower() or "timed out" in m.lower() for m in messages)
+
+
+async def test_unknown_pair_fails_at_once(simulator_factory):
+    async with simulator_factory(faults=None, rate_limit=None) as sim:
+        async with ExchangeClient(settings_for(sim.url)) as client:
+            with pytest.raises(PermanentError, match="not a market"):
+                await client.market("NOPE/USD")
+            with pytest.raises(PermanentError, match="refused"):
+                await client.ohlc("NOPEUSD", 60)
+            assert client.calls <= 3

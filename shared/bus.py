@@ -40,7 +40,7 @@ class Bus:
             log.info("nats.reconnected")
 
         nc = await nats.connect(
-            url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=1,
+            url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=1, drain_timeout=5,
             error_cb=on_error, reconnected_cb=on_reconnect,
         )
         bus = cls(nc)

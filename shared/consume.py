@@ -84,13 +84,18 @@ async def consume(
     )
     sub = await bus.js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
     log.info("consumer.ready", stream=stream, durable=durable, subject=subject)
-    while not stop.is_set():
-        try:
-            msgs = await sub.fetch(batch=1, timeout=1)
-        except (FetchTimeoutError, TimeoutError):
-            continue
-        for msg in msgs:
-            await handle_one(msg, model, handler, give_up, max_deliver, ack_wait_s)
+    try:
+        while not stop.is_set():
+            try:
+                msgs = await sub.fetch(batch=1, timeout=1)
+            except (FetchTimeoutError, TimeoutError):
+                continue
+            for msg in msgs:
+                await handle_one(msg, model, handler, give_up, max_deliver, ack_wait_s)
+    finally:
+        # A pull subscription left open makes the connection's drain wait for its timeout.
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
 
 
 async def give_up_job(events: EventLog, message: BaseModel, exc: Exception) -> None:

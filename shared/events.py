@@ -50,28 +50,35 @@ class EventLog:
         self, job_id: UUID, type: str, data: dict[str, Any] | None = None, *, dedup_key: str | None = None
     ) -> JobEvent | None:
         """Store and publish one event. With a dedup_key already used for the job, nothing happens."""
-        event = await self._store(job_id, type, data or {}, dedup_key)
-        if event is not None and self.bus is not None:
-            await self.bus.publish_raw(subject(job_id), event.to_json(), msg_id=f"{job_id}:{event.seq}")
+        async with self.pool.acquire() as conn, conn.transaction():
+            event = await self.store(conn, job_id, type, data or {}, dedup_key)
+        if event is not None:
+            await self.publish(event)
         return event
 
-    async def _store(self, job_id: UUID, type: str, data: dict, dedup_key: str | None) -> JobEvent | None:
-        async with self.pool.acquire() as conn, conn.transaction():
-            # The row lock serialises emitters of one job, so seq has no gaps and no twins.
-            seq = await conn.fetchval("SELECT last_event_seq FROM data_jobs WHERE id = $1 FOR UPDATE", job_id)
-            if seq is None:
-                raise LookupError(f"job {job_id} does not exist")
-            if dedup_key is not None and await conn.fetchval(
-                "SELECT 1 FROM data_job_events WHERE job_id = $1 AND dedup_key = $2", job_id, dedup_key
-            ):
-                return None
-            seq += 1
-            ts = datetime.now(UTC)
-            await conn.execute(
-                "INSERT INTO data_job_events (job_id, seq, type, ts, data, dedup_key) VALUES ($1,$2,$3,$4,$5,$6)",
-                job_id, seq, type, ts, data, dedup_key,
-            )
-            await conn.execute("UPDATE data_jobs SET last_event_seq = $2 WHERE id = $1", job_id, seq)
+    async def publish(self, event: JobEvent) -> None:
+        if self.bus is not None:
+            await self.bus.publish_raw(subject(event.job_id), event.to_json(), msg_id=f"{event.job_id}:{event.seq}")
+
+    @staticmethod
+    async def store(conn: asyncpg.Connection, job_id: UUID, type: str, data: dict,
+                    dedup_key: str | None = None) -> JobEvent | None:
+        """Stores the event inside the caller's transaction; publish it after the commit."""
+        # The row lock serialises emitters of one job, so seq has no gaps and no twins.
+        seq = await conn.fetchval("SELECT last_event_seq FROM data_jobs WHERE id = $1 FOR UPDATE", job_id)
+        if seq is None:
+            raise LookupError(f"job {job_id} does not exist")
+        if dedup_key is not None and await conn.fetchval(
+            "SELECT 1 FROM data_job_events WHERE job_id = $1 AND dedup_key = $2", job_id, dedup_key
+        ):
+            return None
+        seq += 1
+        ts = datetime.now(UTC)
+        await conn.execute(
+            "INSERT INTO data_job_events (job_id, seq, type, ts, data, dedup_key) VALUES ($1,$2,$3,$4,$5,$6)",
+            job_id, seq, type, ts, data, dedup_key,
+        )
+        await conn.execute("UPDATE data_jobs SET last_event_seq = $2 WHERE id = $1", job_id, seq)
         return JobEvent(job_id=job_id, seq=seq, type=type, ts=ts, data=data)
 
 

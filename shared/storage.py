@@ -27,7 +27,8 @@ class LocalStorage:
         return self.root / key
 
     def uri(self, key: str) -> str:
-        return self.path(key).as_uri()
+        # Not Path.as_uri(): it escapes the "=" of Hive partition names, and people read these paths.
+        return f"file://{self.path(key)}"
 
     async def read(self, key: str) -> bytes | None:
         path = self.path(key)

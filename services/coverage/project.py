@@ -33,6 +33,7 @@ ON CONFLICT (exchange, symbol, timeframe) DO UPDATE SET start_ts = EXCLUDED.star
 
 
 async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> None:
+    completed = None
     async with pool.acquire() as conn, conn.transaction():
         job = await conn.fetchrow(_JOB, job_id)
         if job is None:
@@ -47,16 +48,20 @@ async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> Non
                        job["tracking"], job["started_at"], job["finished_at"])
         for row in rows:
             view = apply(view, JobEvent.from_row(row))
+        seq = rows[-1]["seq"]
+        if view.status not in TERMINAL_STATUSES and writes_done(view):
+            # Stored in this transaction, so the job's status and its event log never disagree.
+            completed = await EventLog.store(conn, job_id, "job.completed", {"result": view.result}, TERMINAL)
+            if completed is not None:
+                view, seq = apply(view, completed), completed.seq
         await conn.execute(_SAVE, job_id, view.status, view.progress, view.details, view.result, view.error,
-                           view.tracking, view.started_at, view.finished_at, rows[-1]["seq"])
+                           view.tracking, view.started_at, view.finished_at, seq)
         if view.coverage_changed:
             await conn.execute(_COVERAGE, job["exchange"], job["symbol"], job["timeframe"],
                                millis(job["timeframe"]), job_id)
-    log.info("job.projected", job_id=str(job_id), status=view.status, seq=rows[-1]["seq"],
-             progress=round(view.progress, 3))
-    if view.status not in TERMINAL_STATUSES and writes_done(view):
-        # Emitted after the transaction: emit locks the job row itself.
-        await events.emit(job_id, "job.completed", {"result": view.result}, dedup_key=TERMINAL)
+    if completed is not None:
+        await events.publish(completed)
+    log.info("job.projected", job_id=str(job_id), status=view.status, seq=seq, progress=round(view.progress, 3))
 
 
 async def lagging_jobs(pool: asyncpg.Pool) -> list[UUID]:

@@ -23,29 +23,37 @@ Batch = pa.Table | pa.RecordBatch | pl.DataFrame
 
 
 def trade_columns(batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """ts (int64 ns), price and volume as numpy arrays, from a pyarrow or polars batch."""
-    if isinstance(batch, pl.DataFrame):
-        batch = batch.select("ts", "price", "volume").to_arrow()
-    out = []
-    for name, typ in (("ts", pa.int64()), ("price", pa.float64()), ("volume", pa.float64())):
-        col = batch.column(name)
-        if col.null_count:
-            raise ValueError(f"trade column {name!r} has nulls")
-        if pa.types.is_timestamp(col.type):
-            col = col.cast(pa.timestamp("ns", tz=col.type.tz))
-        out.append(np.asarray(col.cast(typ).to_numpy()))
-    return out[0], out[1], out[2]
+    """ts (int64 ns), price and volume as numpy arrays; zero-copy when the dtypes already fit."""
+    df = batch if isinstance(batch, pl.DataFrame) else pl.DataFrame(pl.from_arrow(batch))
+    ts = df.get_column("ts")
+    if isinstance(ts.dtype, pl.Datetime):
+        ts = ts.dt.cast_time_unit("ns").to_physical()
+    cols = (
+        ts.cast(pl.Int64),
+        df.get_column("price").cast(pl.Float64),
+        df.get_column("volume").cast(pl.Float64),
+    )
+    if any(c.null_count() for c in cols):
+        raise ValueError("trade columns must not hold nulls")
+    return cols[0].to_numpy(), cols[1].to_numpy(), cols[2].to_numpy()
 
 
 class TradeAggregator:
     """Feed trade batches in time order; get back the candles each batch closed.
 
-    empty="sparse" leaves buckets without trades out (as Kraken's dump does); empty="fill" emits
-    them as flat candles at the previous close with volume 0, trades 0 and vwap null, and adds a
-    boolean `synthetic` column marking them.
+    start_ms says the trades are complete from then on: a bucket opening before it misses earlier
+    trades, so it is never emitted. empty="sparse" leaves buckets without trades out (as Kraken's
+    dump does); empty="fill" emits them as flat candles at the previous close with volume 0,
+    trades 0 and vwap null, and adds a boolean `synthetic` column marking them.
     """
 
-    def __init__(self, timeframes: Iterable[str], *, empty: Literal["sparse", "fill"] = "sparse"):
+    def __init__(
+        self,
+        timeframes: Iterable[str],
+        *,
+        start_ms: int | None = None,
+        empty: Literal["sparse", "fill"] = "sparse",
+    ):
         self.steps = {tf: millis(tf) for tf in timeframes}
         if not self.steps or empty not in ("sparse", "fill"):
             raise ValueError("need at least one timeframe and empty='sparse' or 'fill'")
@@ -53,6 +61,7 @@ class TradeAggregator:
         # so coarser candles built from those partials are exact.
         self.base_ms = math.gcd(*self.steps.values())
         self.fill = empty == "fill"
+        self.start_ms = start_ms
         self.unfinished: dict[str, pa.Table] = {}
         self._carry: dict[str, dict[str, float]] = {}
         self._last: dict[str, tuple[int, float]] = {}  # last emitted (bucket, close), for fill
@@ -102,8 +111,12 @@ class TradeAggregator:
     def _emit(self, tf: str, rows: dict[str, np.ndarray] | None, limit: int | None) -> pa.Table:
         """Closed rows as a table; in fill mode also every empty bucket before `limit`."""
         if rows is None:
-            rows = bk.from_row(dict.fromkeys(bk.FIELDS, 0))
-            rows = bk.take(rows, slice(0, 0))
+            rows = bk.take(bk.from_row(dict.fromkeys(bk.FIELDS, 0)), slice(0, 0))
+        if self.start_ms is not None and len(rows["ts"]) and rows["ts"][0] < self.start_ms:
+            head = rows["ts"] < self.start_ms
+            # A head bucket is incomplete, but its close is the latest price: gaps after it are flat at it.
+            self._last[tf] = (int(rows["ts"][head][-1]), float(rows["close"][head][-1]))
+            rows = bk.take(rows, ~head)
         if not self.fill:
             return bk.to_table(rows)
         step = self.steps[tf]
@@ -116,7 +129,9 @@ class TradeAggregator:
         return bk.to_table(rows, synthetic)
 
 
-def aggregate_trades(batches: Iterable[Batch], timeframes: Iterable[str], end_ms: int, **kw) -> dict[str, pa.Table]:
+def aggregate_trades(
+    batches: Iterable[Batch], timeframes: Iterable[str], end_ms: int, **kw
+) -> dict[str, pa.Table]:
     """All candles closed before end_ms, one table per timeframe (for ranges that fit in memory)."""
     agg = TradeAggregator(timeframes, **kw)
     parts: dict[str, list[pa.Table]] = {tf: [] for tf in agg.steps}

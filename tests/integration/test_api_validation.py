@@ -8,6 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.api.app import create_app
+from shared.embedded import start_nats
 from shared.settings import Settings
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -16,12 +17,15 @@ GOOD = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h",
 
 
 @pytest.fixture(scope="module")
-async def api(database_url, nats_url):
+async def api(database_url, tmp_path_factory):
+    # A NATS of its own: the jobs queued here must not reach the workers of the end-to-end tests.
+    nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("api-nats"))
     settings = Settings(database_url=database_url, nats_url=nats_url)
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()
     yield client
     await client.close()
+    nats_proc.terminate()
 
 
 async def _jobs(api) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from shared.timeframes import to_ms
 
 log = structlog.get_logger()
 
+PROJECTION_WAIT_STEPS = 40  # up to 2 s
 _INSERT = ("INSERT INTO data_jobs (id, job_type, exchange, symbol, timeframe, start_ts, end_ts, options)"
            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING submitted_at")
 
@@ -57,9 +59,17 @@ async def create_job(request: web.Request) -> web.Response:
 
 
 async def get_job(request: web.Request) -> web.Response:
-    row = await request.app[POOL].fetchrow("SELECT * FROM data_jobs WHERE id = $1", job_id(request))
+    jid, pool = job_id(request), request.app[POOL]
+    row = await pool.fetchrow("SELECT * FROM data_jobs WHERE id = $1", jid)
     if row is None:
         raise ApiError(404, "id", "no such job", "not_found")
+    # Read-your-events: a client that saw an event on the stream should see it in the job too, so
+    # give the projection a moment to catch up with events stored a moment ago.
+    for _ in range(PROJECTION_WAIT_STEPS):
+        if row["projected_seq"] >= row["last_event_seq"]:
+            break
+        await asyncio.sleep(0.05)
+        row = await pool.fetchrow("SELECT * FROM data_jobs WHERE id = $1", jid)
     return web.json_response(job_view(row))
 
 

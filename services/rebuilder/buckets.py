@@ -43,7 +43,8 @@ def reduce_sorted(cols: dict[str, np.ndarray], keys: np.ndarray) -> dict[str, np
 
 
 def two_sum(a: float, b: float) -> tuple[float, float]:
-    """Knuth's TwoSum: s + err == a + b exactly, so carried partial sums keep every bit."""
+    """Knuth's TwoSum: s + err == a + b exactly. Merging a batch's partial sum into the carried one
+    keeps the rounding error in *_lo instead of dropping it, so many batches cost no precision."""
     s = a + b
     bb = s - a
     return s, (a - (s - bb)) + (b - bb)
@@ -77,7 +78,7 @@ def from_row(r: dict[str, float]) -> dict[str, np.ndarray]:
     return {f: np.array([r[f]], dtype=np.int64 if f in ("ts", "trades") else np.float64) for f in FIELDS}
 
 
-def fill_gaps(rows, start: int, limit: int, step: int, prev_close: float | None):
+def fill_gaps(rows: dict[str, np.ndarray], start: int, limit: int, step: int, prev_close: float | None):
     """Rows for every bucket in [start, limit): real ones as given, empty ones flat at the last close.
 
     Returns (rows, synthetic mask). A bucket before any known close cannot be filled, so callers

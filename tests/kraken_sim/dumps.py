@@ -6,97 +6,82 @@ no header, rows `unix_s,open,high,low,close,volume,trades` only for intervals
 with trades. Trading history: Kraken_Trading_History[_Q<q>_<yyyy>].zip, members
 <ALTNAME>.csv with rows `unix_s,price,volume` (integer seconds, so trades of
 one second are separate and possibly identical rows).
-Rows are produced a few days at a time and written straight into the zip
-member, so multi-year 1-minute files never sit in memory.
+Rows are produced a few days at a time and written to spool files / straight
+into the zip member, so multi-year 1-minute files never sit in memory.
 """
 
 from __future__ import annotations
 
-import re
+import shutil
+import tempfile
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+import numpy as np
+import polars as pl
+
+from .dumpnames import DumpFile, available, quarter_start, resolve
 from .history import CandleStore
-from .kfmt import dump_number
 from .pairs import Pair
 from .plan import DAY_S
 
+__all__ = ["OHLCVT_INTERVALS", "DumpFile", "available", "quarter_start", "resolve", "write_dumps", "write_zip"]
+
 OHLCVT_INTERVALS = (1, 5, 15, 30, 60, 240, 720, 1440)
 NS = 1_000_000_000
-_NAME = re.compile(r"^Kraken_(OHLCVT|Trading_History)(?:_Q([1-4])_(\d{4}))?\.zip$")
 _BATCH_DAYS = 16
 
 
-@dataclass(frozen=True)
-class DumpFile:
-    name: str
-    kind: str        # "ohlcvt" or "trades"
-    start_s: int     # rows at or after this time (0: from each pair's listing)
-    end_s: int       # rows before this time (the cut-off, or the quarter's end)
+def _fixed(values: np.ndarray, decimals: int) -> pl.Expr:
+    """Strings with exactly `decimals` decimals, built from integers (vectorised)."""
+    scaled = np.rint(values * 10.0**decimals).astype(np.int64)
+    whole, frac = pl.lit(scaled // 10**decimals), pl.lit(scaled % 10**decimals)
+    return pl.concat_str([whole.cast(pl.String), pl.lit("."), frac.cast(pl.String).str.zfill(decimals)])
 
 
-def quarter_start(ts_s: float) -> int:
-    d = datetime.fromtimestamp(ts_s, UTC)
-    return int(datetime(d.year, 3 * ((d.month - 1) // 3) + 1, 1, tzinfo=UTC).timestamp())
+def _ohlcvt_chunk(store: CandleStore, pair: Pair, interval: int, d0: int, d1: int, lo: int, hi: int) -> bytes:
+    """CSV rows of epoch days [d0, d1), kept to lo <= time < hi. Numbers in the dump's
+    shortest form (122.0, 3.00001), volumes cut to 10 decimals (878.7210763099)."""
+    if interval == 1440:
+        c = store.summaries(pair, d0, d1)
+    else:
+        c = store.candles(pair, interval, d0 * DAY_S, d1 * DAY_S)
+    c = c.select(lo, hi)
+    if not c.n:
+        return b""
+    df = pl.DataFrame({"t": c.time_s, "o": c.open, "h": c.high, "l": c.low, "c": c.close,
+                       "v": np.round(c.volume_f, 10), "n": c.count})
+    return df.write_csv(include_header=False).encode()
 
 
-def _quarter(q: int, year: int) -> tuple[int, int]:
-    start = datetime(year, 3 * q - 2, 1, tzinfo=UTC)
-    end = datetime(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1, tzinfo=UTC)
-    return int(start.timestamp()), int(end.timestamp())
+def _write_ohlcvt(zf: zipfile.ZipFile, store: CandleStore, pair: Pair, intervals: tuple[int, ...],
+                  lo: int, hi: int) -> None:
+    """One sweep over the days fills a spool file per interval (each day is generated
+    once, not once per interval); the spools then become the zip members in order."""
+    spools = {iv: tempfile.TemporaryFile() for iv in intervals}
+    try:
+        last_day = (hi - 1) // DAY_S + 1
+        for d0 in range(lo // DAY_S, last_day, _BATCH_DAYS):
+            d1 = min(d0 + _BATCH_DAYS, last_day)
+            for iv in intervals:
+                spools[iv].write(_ohlcvt_chunk(store, pair, iv, d0, d1, lo, hi))
+        for iv in intervals:
+            spools[iv].seek(0)
+            with zf.open(f"{pair.altname}_{iv}.csv", "w", force_zip64=True) as member:
+                shutil.copyfileobj(spools[iv], member, 1 << 20)
+    finally:
+        for f in spools.values():
+            f.close()
 
 
-def resolve(name: str, cutoff_s: int) -> DumpFile | None:
-    """The file behind `name`, None if no such file was published by the cut-off."""
-    m = _NAME.match(name)
-    if not m:
-        return None
-    kind = "ohlcvt" if m.group(1) == "OHLCVT" else "trades"
-    if m.group(2) is None:
-        return DumpFile(name, kind, 0, cutoff_s)
-    start, end = _quarter(int(m.group(2)), int(m.group(3)))
-    return DumpFile(name, kind, start, end) if end <= cutoff_s else None
-
-
-def available(cutoff_s: int, first_listing_s: int) -> list[str]:
-    names = ["Kraken_OHLCVT.zip", "Kraken_Trading_History.zip"]
-    t = quarter_start(first_listing_s)
-    while True:
-        d = datetime.fromtimestamp(t, UTC)
-        q = (d.month - 1) // 3 + 1
-        start, end = _quarter(q, d.year)
-        if end > cutoff_s:
-            return names
-        names += [f"Kraken_OHLCVT_Q{q}_{d.year}.zip", f"Kraken_Trading_History_Q{q}_{d.year}.zip"]
-        t = end
-
-
-def _ohlcvt_lines(store: CandleStore, pair: Pair, interval: int, lo: int, hi: int) -> Iterator[str]:
-    d = pair.pair_decimals
-    for d0 in range(lo // DAY_S, (hi - 1) // DAY_S + 1, _BATCH_DAYS):
-        d1 = min(d0 + _BATCH_DAYS, (hi - 1) // DAY_S + 1)
-        if interval == 1440:
-            c = store.summaries(pair, d0, d1)
-        else:
-            c = store.candles(pair, interval, d0 * DAY_S, d1 * DAY_S)
-        c = c.select(lo, hi)
-        yield "".join(
-            f"{t},{dump_number(o, d)},{dump_number(h, d)},{dump_number(low, d)},{dump_number(cl, d)},"
-            f"{dump_number(v, 10)},{n}\n"
-            for t, o, h, low, cl, v, n in zip(c.time_s.tolist(), c.open.tolist(), c.high.tolist(),
-                                              c.low.tolist(), c.close.tolist(), c.volume_f.tolist(),
-                                              c.count.tolist(), strict=True))
-
-
-def _trade_lines(store: CandleStore, pair: Pair, lo: int, hi: int) -> Iterator[str]:
+def _write_trades(zf: zipfile.ZipFile, store: CandleStore, pair: Pair, lo: int, hi: int) -> None:
     d = pair.trade_price_decimals
-    for _, day in store.tape.days(pair, lo * NS, hi * NS):
-        yield "".join(f"{ns // NS},{p:.{d}f},{v:.8f}\n" for ns, p, v in zip(
-            day.ts_ns.tolist(), day.price.tolist(), day.volume.tolist(), strict=True))
+    with zf.open(f"{pair.altname}.csv", "w", force_zip64=True) as member:
+        for _, day in store.tape.days(pair, lo * NS, hi * NS):
+            if len(day):
+                df = pl.select(t=pl.lit(day.ts_ns // NS), p=_fixed(day.price, d), v=_fixed(day.volume, 8))
+                member.write(df.write_csv(include_header=False).encode())
 
 
 def write_zip(out: IO[bytes], store: CandleStore, dump: DumpFile, pairs: list[Pair],
@@ -111,14 +96,10 @@ def write_zip(out: IO[bytes], store: CandleStore, dump: DumpFile, pairs: list[Pa
             first = max(lo, pair.listed_s)
             if first >= hi:
                 continue
-            members = [(f"{pair.altname}.csv", None)] if dump.kind == "trades" else \
-                [(f"{pair.altname}_{iv}.csv", iv) for iv in intervals]
-            for member, iv in members:
-                lines = _trade_lines(store, pair, first, hi) if iv is None else \
-                    _ohlcvt_lines(store, pair, iv, first, hi)
-                with zf.open(member, "w", force_zip64=True) as f:
-                    for chunk in lines:
-                        f.write(chunk.encode())
+            if dump.kind == "trades":
+                _write_trades(zf, store, pair, first, hi)
+            else:
+                _write_ohlcvt(zf, store, pair, intervals, first, hi)
 
 
 def write_dumps(folder: str | Path, sim, names: tuple[str, ...] = ("Kraken_OHLCVT.zip",),

@@ -33,22 +33,29 @@ class _DayTable:
 
 
 class CandleStore:
-    def __init__(self, tape: Tape, cache_entries: int = 2048) -> None:
+    def __init__(self, tape: Tape, cache_entries: int = 512) -> None:
         self.tape = tape
         self._day = lru_cache(maxsize=cache_entries)(self._day_candles)
         self._tables: dict[str, _DayTable] = {}
 
     def _day_candles(self, pair: Pair, epoch_day: int, interval_min: int) -> Candles:
         day = self.tape.day(pair, epoch_day)
-        if interval_min == 1440 and len(day):   # one bucket: skip the grouping work
-            p, v = day.price, day.volume
-            return Candles(*(np.array([x]) for x in (
-                epoch_day * DAY_S, p[0], p.max(), p.min(), p[-1], float(p @ v),
-                int(np.rint(v * 1e8).astype(np.int64).sum()), v.sum(), len(day))))
         return aggregate(day.ts_ns, day.price, day.volume, interval_min)
+
+    def _summary(self, pair: Pair, epoch_day: int) -> Candles:
+        """The day as one candle (no grouping work needed for a single bucket)."""
+        day = self.tape.day(pair, epoch_day)
+        if not len(day):
+            return EMPTY
+        p, v = day.price, day.volume
+        return Candles(*(np.array([x]) for x in (
+            epoch_day * DAY_S, p[0], p.max(), p.min(), p[-1], float(p @ v),
+            int(np.rint(v * 1e8).astype(np.int64).sum()), v.sum(), len(day))))
 
     def day_candles(self, pair: Pair, epoch_day: int, interval_min: int) -> Candles:
         """Candles of one complete UTC day (interval < 1 day) or its summary (1440)."""
+        if interval_min == 1440:
+            return self.summaries(pair, epoch_day, epoch_day + 1)
         return self._day(pair, epoch_day, interval_min)
 
     def summaries(self, pair: Pair, d0: int, d1: int) -> Candles:
@@ -60,7 +67,7 @@ class CandleStore:
         k0 = min(max(d0 - plan.day0, 0), plan.n_days)
         k1 = min(max(d1 - plan.day0, k0), plan.n_days)
         for k in np.flatnonzero(~table.have[k0:k1]) + k0:
-            row = self._day(pair, plan.day0 + int(k), 1440)
+            row = self._summary(pair, plan.day0 + int(k))
             if row.n:
                 for col, value in zip(table.cols, row, strict=True):
                     col[k] = value[0]

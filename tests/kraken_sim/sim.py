@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from .dumps import OHLCVT_INTERVALS, quarter_start, write_dumps
+from .dumpnames import quarter_start
+from .dumps import OHLCVT_INTERVALS, write_dumps
 from .faults import Faults
 from .history import CandleStore
 from .kfmt import ohlc_rows, parse_when

@@ -8,7 +8,8 @@ import tempfile
 
 from aiohttp import web
 
-from .dumps import OHLCVT_INTERVALS, available, resolve, write_zip
+from .dumpnames import available, resolve
+from .dumps import OHLCVT_INTERVALS, write_zip
 from .kfmt import iso_z
 from .sim import Simulator
 

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .candles import Candles, aggregate
 from .daygen import DayTrades, generate_day
 from .pairs import Catalogue, Pair
 from .plan import DAY_S, PairPlan
@@ -88,6 +89,11 @@ class Tape:
         """Every trade with start_ns <= ts_ns < end_ns."""
         pair = self.catalogue[pair]
         return _public([day for _, day in self.days(pair, start_ns, end_ns)])
+
+    def candles(self, pair: Pair | str, interval_min: int, start_ns: int, end_ns: int) -> Candles:
+        """Non-empty candles of the trades in [start_ns, end_ns) (see candles.aggregate)."""
+        t = self.trades_between(pair, start_ns, end_ns)
+        return aggregate(t.ts_ns, t.price, t.volume, interval_min)
 
     def after(self, pair: Pair, since_ns: int, end_ns: int, limit: int) -> Trades:
         """The first `limit` trades with since_ns < ts_ns < end_ns (Trades paging)."""

@@ -21,7 +21,7 @@ def test_same_seed_same_answers_different_seed_different_tape():
     a, b, c = Simulator(seed=11), Simulator(seed=11), Simulator(seed=12)
     for method, query in [("OHLC", {"pair": "XBTUSD", "interval": "60"}),
                           ("Trades", {"pair": "ETHUSD", "since": "1790000000"}),
-                          ("OHLC", {"pair": "ETHXBT", "interval": "1440"})]:
+                          ("OHLC", {"pair": "ETHXBT", "interval": "240"})]:
         assert call(a, method, query) == call(b, method, query)
         assert call(a, method, query) != call(c, method, query)
 
@@ -87,6 +87,9 @@ def test_candle_helpers():
     assert f.time_s.tolist() == [0, 60, 120, 180, 240]
     assert f.close.tolist() == [9.0, 11.0, 11.0, 13.0, 13.0] and f.count.tolist() == [3, 1, 0, 1, 0]
     assert f.open[2] == f.high[2] == f.low[2] == 11.0 and f.volume[2] == 0 and f.vwap[2] == 0
+    tape = Tape(1)
+    day = tape.candles("BTC/USD", 60, 20_000 * DAY_NS, 20_001 * DAY_NS)
+    assert day.count.sum() == tape.trades_between("XBTUSD", 20_000 * DAY_NS, 20_001 * DAY_NS).n
     m = merge(c, 5)
     assert m.time_s.tolist() == [0] and m.count.tolist() == [5] and m.high.tolist() == [13.0]
     assert fill(aggregate(ts[:0], price[:0], vol[:0], 1), 0, 120, 1, 0.0).close.tolist() == [0.0, 0.0]

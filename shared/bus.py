@@ -3,6 +3,8 @@ de-duplicated by Nats-Msg-Id, and one ack policy chosen by exception type (see c
 
 from __future__ import annotations
 
+import contextlib
+
 import nats
 import structlog
 from nats.aio.client import Client
@@ -69,5 +71,11 @@ class Bus:
         return True
 
     async def close(self) -> None:
-        if not self.nc.is_closed:
+        if self.nc.is_closed:
+            return
+        try:
             await self.nc.drain()
+        except Exception as exc:  # the server is gone: nothing left to drain
+            log.warning("nats.drain_failed", error=repr(exc))
+            with contextlib.suppress(Exception):
+                await self.nc.close()

@@ -11,10 +11,12 @@ from uuid import UUID
 
 import asyncpg
 import orjson
+import structlog
 from pydantic import BaseModel, ConfigDict
 
 from shared.bus import Bus
 
+log = structlog.get_logger()
 SCHEMA_VERSION = 1
 TERMINAL = "terminal"  # dedup key shared by completed/failed/cancelled: a job ends once
 
@@ -57,8 +59,13 @@ class EventLog:
         return event
 
     async def publish(self, event: JobEvent) -> None:
-        if self.bus is not None:
+        """Best effort: the event is already stored, and readers fill gaps from the table."""
+        if self.bus is None:
+            return
+        try:
             await self.bus.publish_raw(subject(event.job_id), event.to_json(), msg_id=f"{event.job_id}:{event.seq}")
+        except Exception as exc:
+            log.warning("event.publish_failed", job_id=str(event.job_id), seq=event.seq, error=repr(exc))
 
     @staticmethod
     async def store(conn: asyncpg.Connection, job_id: UUID, type: str, data: dict,

@@ -14,6 +14,7 @@ from services.api.errors import ApiError
 from services.api.requests import JobRequest, check_metadata, check_range
 from services.api.state import BUS, EVENTS, POOL, SETTINGS
 from services.api.views import job_summary, job_view
+from shared.lifecycle import fail
 from shared.messages import JOB_SUBJECTS, JobCommand
 from shared.timeframes import to_ms
 
@@ -52,7 +53,11 @@ async def create_job(request: web.Request) -> web.Response:
     submitted = await pool.fetchval(_INSERT, cmd.job_id, cmd.job_type, cmd.exchange, cmd.symbol, cmd.timeframe,
                                     req.start_timestamp, req.end_timestamp, cmd.options)
     await request.app[EVENTS].emit(cmd.job_id, "job.queued", {"request": req.model_dump(mode="json")})
-    await request.app[BUS].publish(JOB_SUBJECTS[cmd.job_type], cmd, msg_id=str(cmd.job_id))
+    try:
+        await request.app[BUS].publish(JOB_SUBJECTS[cmd.job_type], cmd, msg_id=str(cmd.job_id))
+    except Exception as exc:  # the job must not sit "queued" with nobody to run it
+        await fail(request.app[EVENTS], cmd.job_id, f"could not queue the job: {exc}")
+        raise ApiError(503, "job_queue", "the job queue (NATS) is not reachable; try again", "unavailable") from exc
     log.info("job.submitted", job_id=str(cmd.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe)
     body = {"id": str(cmd.job_id), "status": "queued", "submitted_at": submitted.strftime("%Y-%m-%dT%H:%M:%SZ")}
     return web.json_response(body, status=201, headers={"Location": f"/api/data-jobs/{cmd.job_id}"})

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.api.app import create_app
+from services.api.state import POOL
 from shared.embedded import start_nats
+from shared.events import events_after
 from shared.settings import Settings
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -108,3 +111,21 @@ async def test_metadata_endpoints(api):
     assert "/api/data-jobs" in doc["paths"] and "JobRequest" in doc["components"]["schemas"]
     missing = await api.get("/api/data-coverage")
     assert missing.status == 400 and (await missing.json())["field"] == "exchange"
+
+
+async def test_job_that_cannot_be_queued_is_refused_and_failed(database_url, tmp_path):
+    nats_proc, nats_url = start_nats(tmp_path / "nats")
+    client = TestClient(TestServer(create_app(Settings(database_url=database_url, nats_url=nats_url))))
+    await client.start_server()
+    try:
+        nats_proc.terminate()
+        nats_proc.wait(10)
+        resp = await client.post("/api/data-jobs", json=GOOD)
+        body = await resp.json()
+        assert resp.status == 503 and body["field"] == "job_queue", body
+        latest = (await (await client.get("/api/data-jobs?limit=1")).json())[0]
+        events = await events_after(client.app[POOL], uuid.UUID(latest["id"]), 0)
+        assert [e.type for e in events] == ["job.queued", "job.failed"]
+        assert "could not queue" in events[-1].data["error"]
+    finally:
+        await client.close()

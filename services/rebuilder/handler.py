@@ -45,7 +45,8 @@ async def on_rebuild(rt: Runtime, cmd: JobCommand) -> None:
     state = await checkpoint.load(rt.pool, cmd.job_id)
     await rt.events.emit(cmd.job_id, "job.started", {"worker": "rebuilder", "resumed": state is not None})
     if state is None:
-        aggregator = TradeAggregator(timeframes_of(cmd), empty=cmd.options.get("empty_buckets", "sparse"))
+        aggregator = TradeAggregator(timeframes_of(cmd), start_ms=cmd.start_ms,
+                                     empty=cmd.options.get("empty_buckets", "sparse"))
         state = RebuildState(cursor=start_cursor(cmd.start_ms), aggregator=aggregator)
     span = max(cmd.end_ms - cmd.start_ms, 1)
 

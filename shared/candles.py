@@ -21,8 +21,9 @@ COLUMNS = SCHEMA.names
 SOURCES = ("zip", "trades", "rest")
 
 # Kraken computes its own candles from trades, so the dump and trade-rebuilt candles outrank REST,
-# whose newest candles can still be revised.
-SOURCE_RANK = {"zip": 2, "trades": 2, "rest": 1}
+# whose newest candles can still be revised. The dump is Kraken's own published record, so where it
+# and a rebuild meet (a seam) the dump's candle stays and the rebuilt one is only compared with it.
+SOURCE_RANK = {"zip": 3, "trades": 2, "rest": 1}
 
 
 def empty_table() -> pa.Table:

@@ -71,6 +71,11 @@ class ExchangeClient:
     async def markets(self) -> dict[str, dict[str, Any]]:
         return await self._retrying("markets", self.exchange.load_markets, True)
 
+    async def server_time_ms(self) -> int:
+        """Kraken's clock, which decides what its REST window holds (ours may differ)."""
+        result = await self._public("Time", self.exchange.publicGetTime, {})
+        return int(result["unixtime"]) * 1000
+
     async def ohlc(self, market_id: str, interval_min: int, since_s: int | None = None) -> dict[str, Any]:
         params: dict[str, Any] = {"pair": market_id, "interval": interval_min}
         if since_s is not None:

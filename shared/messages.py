@@ -41,14 +41,24 @@ class CandleBatch(Message):
     symbol: str
     timeframe: str
     source: Literal["zip", "rest", "trades"]
-    ts: list[int]
-    open: list[float]
-    high: list[float]
-    low: list[float]
-    close: list[float]
-    volume: list[float]
-    vwap: list[float | None]
-    trades: list[int | None]
+    ts: list[int] = []
+    open: list[float] = []
+    high: list[float] = []
+    low: list[float] = []
+    close: list[float] = []
+    volume: list[float] = []
+    vwap: list[float | None] = []
+    trades: list[int | None] = []
+    # Large batches (a year of dump candles) travel as a Parquet file in the object store, named
+    # here, instead of inline columns: a NATS message stays small whatever the batch holds.
+    staged: str | None = None
+    staged_rows: int = 0
+    # The producer vouches for [span_start_ms, span_end_ms): every candle there is in this batch, and
+    # every bucket there without one had no trades. The writer records it in the coverage ledger.
+    span_start_ms: int | None = None
+    span_end_ms: int | None = None
+    # REST candles opening at or after this (by Kraken's clock) may still be revised: provisional.
+    provisional_from_ms: int | None = None
 
     def __len__(self) -> int:
-        return len(self.ts)
+        return self.staged_rows if self.staged else len(self.ts)

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         }
     )
     log_level: str = "info"
+    # REST candles that closed less than this long before they were fetched may still be revised by
+    # Kraken: the ledger marks them provisional and the next refresh fetches them again.
+    rest_provisional_s: int = 600
+    # A job estimated to need more Kraken calls than this (3000 ≈ 1 h at the public rate limit) runs
+    # only when submitted with options.confirm=true.
+    rebuild_confirm_calls: int = 3000
     # A message redelivered this many times is given up on (terminated) rather than retried.
     max_deliver: int = 10
     # Seconds a message may go unacknowledged before JetStream hands it to another consumer; a worker

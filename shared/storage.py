@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from pathlib import Path
 from typing import Protocol
@@ -14,6 +15,8 @@ from urllib.parse import urlparse
 class Storage(Protocol):
     async def read(self, key: str) -> bytes | None: ...
     async def write_atomic(self, key: str, data: bytes) -> None: ...
+    async def put_file(self, key: str, path: Path) -> None: ...
+    async def get_file(self, key: str, path: Path) -> bool: ...
     async def list(self, prefix: str) -> list[str]: ...
     async def delete(self, key: str) -> None: ...
     def uri(self, key: str) -> str: ...
@@ -47,6 +50,26 @@ class LocalStorage:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+
+    async def put_file(self, key: str, path: Path) -> None:
+        """Copies a (possibly large) file in, streaming, and renames it into place when whole."""
+        await asyncio.to_thread(self._copy, Path(path), self.path(key))
+
+    @staticmethod
+    def _copy(source: Path, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        with open(source, "rb") as src, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst, 8 << 20)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(tmp, target)
+
+    async def get_file(self, key: str, path: Path) -> bool:
+        if not self.path(key).exists():
+            return False
+        await asyncio.to_thread(self._copy, self.path(key), Path(path))
+        return True
 
     async def list(self, prefix: str) -> list[str]:
         base = self.path(prefix)
@@ -86,6 +109,21 @@ class S3Storage:
     async def write_atomic(self, key: str, data: bytes) -> None:
         async with self._client() as s3:
             await s3.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+
+    async def put_file(self, key: str, path: Path) -> None:
+        # upload_file sends large files in parts; the object appears only when the upload completes.
+        async with self._client() as s3:
+            await s3.upload_file(str(path), self.bucket, self._key(key))
+
+    async def get_file(self, key: str, path: Path) -> bool:
+        async with self._client() as s3:
+            try:
+                await s3.download_file(self.bucket, self._key(key), str(path))
+            except Exception as exc:
+                if "404" in str(exc) or "NoSuchKey" in str(exc) or "Not Found" in str(exc):
+                    return False
+                raise
+        return True
 
     async def list(self, prefix: str) -> list[str]:
         keys: list[str] = []

@@ -3,6 +3,7 @@ temporary store, and a fresh PostgreSQL database per test session."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -30,10 +31,18 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-async def database_url():
+@contextlib.asynccontextmanager
+async def fresh_database():
     name = f"candles_test_{uuid.uuid4().hex[:10]}"
     await _admin(f'CREATE DATABASE "{name}"')
     base = ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+async def database_url():
+    async with fresh_database() as url:
+        yield url

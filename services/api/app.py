@@ -34,6 +34,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/data-jobs/{id}/events", stream.job_events)
     app.router.add_get("/api/data-coverage", meta.coverage)
     app.router.add_get("/api/exchanges", meta.exchanges)
+    app.router.add_get("/api/dumps", meta.dumps)
     app.router.add_get("/api/markets", meta.markets)
     app.router.add_get("/api/openapi.json", openapi)
     app.router.add_get("/healthz", meta.healthz)

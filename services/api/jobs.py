@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime
 from uuid import UUID
 
 import orjson
@@ -11,18 +12,20 @@ import structlog
 from aiohttp import web
 
 from services.api.errors import ApiError
-from services.api.requests import JobRequest, check_metadata, check_range
+from services.api.planning import api_client, check_cost, dry_run_body, preview, resolve_range
+from services.api.requests import JobRequest, check_metadata, check_range, check_shape
 from services.api.state import BUS, EVENTS, POOL, SETTINGS
 from services.api.views import job_summary, job_view
+from shared.errors import PermanentError
+from shared.exchange import RETRYABLE
+from shared.jobs import enqueue, store_job
 from shared.lifecycle import fail
-from shared.messages import JOB_SUBJECTS, JobCommand
+from shared.messages import JobCommand
 from shared.timeframes import to_ms
 
 log = structlog.get_logger()
 
 PROJECTION_WAIT_STEPS = 40  # up to 2 s
-_INSERT = ("INSERT INTO data_jobs (id, job_type, exchange, symbol, timeframe, start_ts, end_ts, options)"
-           " VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING submitted_at")
 
 
 async def _body(request: web.Request) -> dict:
@@ -42,19 +45,50 @@ def job_id(request: web.Request) -> UUID:
         raise ApiError(400, "id", "job id must be a UUID") from exc
 
 
+def _wants_cost(req: JobRequest) -> bool:
+    # A rebuild is checked against the confirm limit unless the client has confirmed already.
+    return req.options.dry_run or (req.job_type == "trade_rebuild" and not req.options.confirm)
+
+
+def _needs_kraken(req: JobRequest) -> bool:
+    return req.options.full_history or req.options.refresh or _wants_cost(req)
+
+
+async def _plan(request: web.Request, req: JobRequest) -> tuple[datetime, datetime, dict | None]:
+    """The job's range and, where it matters, its cost: both may need Kraken (its clock, a Trades sample)."""
+    pool, settings = request.app[POOL], request.app[SETTINGS]
+    try:
+        async with api_client(settings) as client:
+            start, end = await resolve_range(pool, client, req)
+            check_range(req, settings, start, end)
+            return start, end, await preview(pool, client, settings, req, start, end) if _wants_cost(req) else None
+    except RETRYABLE as exc:
+        raise ApiError(503, "exchange", f"Kraken is not reachable to plan the job ({exc}); try again",
+                       "unavailable") from exc
+    except PermanentError as exc:
+        raise ApiError(422, "symbol", str(exc)) from exc
+
+
 async def create_job(request: web.Request) -> web.Response:
     req = JobRequest.model_validate(await _body(request))
-    pool = request.app[POOL]
+    pool, settings = request.app[POOL], request.app[SETTINGS]
     await check_metadata(pool, req)
-    check_range(req, request.app[SETTINGS])
+    check_shape(req)
+    start, end, cost = req.start_timestamp, req.end_timestamp, None
+    if start is not None and end is not None:
+        check_range(req, settings, start, end)
+    if _needs_kraken(req):
+        start, end, cost = await _plan(request, req)
+    if req.options.dry_run:
+        return web.json_response(dry_run_body(req, start, end, cost, settings))
+    if cost is not None:
+        check_cost(req, settings, cost)
     cmd = JobCommand(job_id=uuid.uuid4(), job_type=req.job_type, exchange=req.exchange, symbol=req.symbol,
-                     timeframe=req.timeframe, start_ms=to_ms(req.start_timestamp), end_ms=to_ms(req.end_timestamp),
+                     timeframe=req.timeframe, start_ms=to_ms(start), end_ms=to_ms(end),
                      options=req.options.model_dump())
-    submitted = await pool.fetchval(_INSERT, cmd.job_id, cmd.job_type, cmd.exchange, cmd.symbol, cmd.timeframe,
-                                    req.start_timestamp, req.end_timestamp, cmd.options)
-    await request.app[EVENTS].emit(cmd.job_id, "job.queued", {"request": req.model_dump(mode="json")})
+    submitted = await store_job(pool, request.app[EVENTS], cmd, req.model_dump(mode="json"))
     try:
-        await request.app[BUS].publish(JOB_SUBJECTS[cmd.job_type], cmd, msg_id=str(cmd.job_id))
+        await enqueue(request.app[BUS], cmd)
     except Exception as exc:  # the job must not sit "queued" with nobody to run it
         await fail(request.app[EVENTS], cmd.job_id, f"could not queue the job: {exc}")
         raise ApiError(503, "job_queue", "the job queue (NATS) is not reachable; try again", "unavailable") from exc

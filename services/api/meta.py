@@ -8,7 +8,8 @@ from aiohttp import web
 
 from services.api.errors import ApiError
 from services.api.state import BUS, POOL
-from services.api.views import coverage_view
+from services.api.views import coverage_view, interval_view, ts
+from shared import ledger, ledger_store
 
 
 async def exchanges(request: web.Request) -> web.Response:
@@ -29,10 +30,16 @@ async def coverage(request: web.Request) -> web.Response:
     exchange, symbol = request.query.get("exchange"), request.query.get("symbol")
     if not exchange:
         raise ApiError(400, "exchange", "query parameter is required")
-    rows = await request.app[POOL].fetch(
+    timeframe = request.query.get("timeframe")
+    pool = request.app[POOL]
+    rows = await pool.fetch(
         "SELECT * FROM coverage WHERE exchange = $1 AND ($2::text IS NULL OR symbol = $2)"
-        " ORDER BY symbol, timeframe", exchange, symbol)
-    return web.json_response([coverage_view(r) for r in rows])
+        " AND ($3::text IS NULL OR timeframe = $3) ORDER BY symbol, timeframe", exchange, symbol, timeframe)
+    out = []
+    for row in rows:
+        known = await ledger_store.load(pool, row["exchange"], row["symbol"], row["timeframe"])
+        out.append(coverage_view(row) | {"intervals": [interval_view(i) for i in ledger.listing(known, None, None)]})
+    return web.json_response(out)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -53,3 +60,21 @@ async def readyz(request: web.Request) -> web.Response:
     ready = all(v == "ok" for v in checks.values())
     return web.json_response({"status": "ready" if ready else "not ready", "checks": checks},
                              status=200 if ready else 503)
+
+
+async def dumps(request: web.Request) -> web.Response:
+    """The official dump files the system has cached, and what each member covers."""
+    rows = await request.app[POOL].fetch(
+        "SELECT f.kind, f.name, f.sha256, f.size, f.cached_at, m.member, m.altname, m.minutes, m.first_ts,"
+        " m.last_ts, m.rows FROM dump_files f LEFT JOIN dump_members m USING (kind, name)"
+        " ORDER BY f.kind, f.name, m.member")
+    files: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        entry = files.setdefault((r["kind"], r["name"]), {
+            "kind": r["kind"], "name": r["name"], "sha256": r["sha256"], "size": r["size"],
+            "cached_at": ts(r["cached_at"]), "members": []})
+        if r["member"]:
+            entry["members"].append({"member": r["member"], "altname": r["altname"], "minutes": r["minutes"],
+                                     "first_timestamp": ts(r["first_ts"]), "last_timestamp": ts(r["last_ts"]),
+                                     "rows": r["rows"]})
+    return web.json_response(list(files.values()))

@@ -19,10 +19,19 @@ class JobOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seed_from_zip: bool = True
+    # Start at the market's first known candle (the dump's first row, or the first trade).
     full_history: bool = False
-    # trade_rebuild only: more timeframes built in the same pass, and what an empty bucket becomes.
+    # Fetch from where the stored data ends up to now (start_timestamp and end_timestamp optional).
+    refresh: bool = False
+    # Return the plan and its cost without running anything.
+    dry_run: bool = False
+    # Run a job whose estimated cost is above the configured limit.
+    confirm: bool = False
+    # trade_rebuild only: more timeframes built in the same pass, what an empty bucket becomes, and
+    # whether the raw trades are kept as Parquet too.
     timeframes: list[str] = []
     empty_buckets: Literal["sparse", "fill"] = "sparse"
+    include_trades: bool = False
 
 
 class JobRequest(BaseModel):
@@ -31,8 +40,8 @@ class JobRequest(BaseModel):
     exchange: str
     symbol: str
     timeframe: str
-    start_timestamp: AwareDatetime
-    end_timestamp: AwareDatetime
+    start_timestamp: AwareDatetime | None = None
+    end_timestamp: AwareDatetime | None = None
     job_type: Literal["fetch", "trade_rebuild"] = "fetch"
     options: JobOptions = JobOptions()
 
@@ -51,21 +60,33 @@ async def check_metadata(pool: asyncpg.Pool, req: JobRequest) -> None:
     for field, timeframe in [("timeframe", req.timeframe), *(("options.timeframes", t) for t in req.options.timeframes)]:
         if timeframe not in source["timeframes"]:
             raise ApiError(422, field, f"unknown timeframe {timeframe!r}; allowed: {', '.join(source['timeframes'])}")
-    if req.job_type == "fetch" and (req.options.timeframes or req.options.empty_buckets != "sparse"):
-        raise ApiError(422, "options.timeframes", "timeframes and empty_buckets apply to trade_rebuild jobs only")
+    rebuild_only = [name for name, value in (("options.timeframes", req.options.timeframes),
+                                             ("options.empty_buckets", req.options.empty_buckets != "sparse"),
+                                             ("options.include_trades", req.options.include_trades)) if value]
+    if req.job_type == "fetch" and rebuild_only:
+        raise ApiError(422, rebuild_only[0], "applies to trade_rebuild jobs only")
 
 
-def check_range(req: JobRequest, settings: Settings, now: datetime | None = None) -> None:
+def check_shape(req: JobRequest) -> None:
+    """Which of start/end may be left out: start with full_history or refresh, end with refresh."""
+    if req.start_timestamp is None and not (req.options.full_history or req.options.refresh):
+        raise ApiError(422, "start_timestamp", "is required unless options.full_history or options.refresh is set")
+    if req.end_timestamp is None and not req.options.refresh:
+        raise ApiError(422, "end_timestamp", "is required unless options.refresh is set")
+    if req.options.full_history and req.options.refresh:
+        raise ApiError(422, "options.refresh", "cannot be combined with options.full_history")
+
+
+def check_range(req: JobRequest, settings: Settings, start: datetime, end: datetime,
+                now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
-    if req.end_timestamp <= req.start_timestamp:
+    if end <= start:
         raise ApiError(422, "end_timestamp", "must be after start_timestamp")
-    if (req.end_timestamp - now).total_seconds() > CLOCK_SKEW_S:
+    if (end - now).total_seconds() > CLOCK_SKEW_S:
         raise ApiError(422, "end_timestamp", f"is in the future (now is {now:%Y-%m-%dT%H:%M:%SZ})")
-    days = (req.end_timestamp - req.start_timestamp).total_seconds() / 86_400
+    days = (end - start).total_seconds() / 86_400
     limit = settings.max_range_days.get(req.timeframe)
     if limit is not None and days > limit:
         raise ApiError(422, "end_timestamp",
                        f"the range is {days:.0f} days; the maximum for {req.timeframe} is {limit} days."
                        f" Split it into {int(days // limit) + 1} jobs of at most {limit} days each")
-    if req.options.full_history:
-        raise ApiError(422, "options.full_history", "full history is not available yet; give start_timestamp")

@@ -6,6 +6,9 @@ from datetime import datetime
 
 import asyncpg
 
+from shared.ledger import Interval
+from shared.timeframes import iso
+
 
 def ts(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
@@ -38,6 +41,11 @@ def job_view(row: asyncpg.Record) -> dict:
             "end_timestamp": result.get("end_timestamp"),
             "artifacts": result.get("artifacts", []),
             "not_fetched": result.get("not_fetched", []),
+            "no_trade_intervals": result.get("no_trade_intervals", 0),
+            "exchange_calls": result.get("exchange_calls", 0),
+            "comparisons": result.get("comparisons"),
+            "plan": result.get("plan"),
+            "children": result.get("children", []),
         },
         "error": row["error"],
         "started_at": ts(row["started_at"]),
@@ -52,3 +60,8 @@ def coverage_view(row: asyncpg.Record) -> dict:
         "last_job_id": str(row["last_job_id"]) if row["last_job_id"] else None,
         "last_sync_at": ts(row["last_sync_at"]), "validated_at": ts(row["validated_at"]),
     }
+
+
+def interval_view(interval: Interval) -> dict:
+    return {"start_timestamp": iso(interval.start_ms), "end_timestamp": iso(interval.end_ms),
+            "state": interval.state, "source": interval.source, "provisional": interval.provisional}

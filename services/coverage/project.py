@@ -13,13 +13,13 @@ import structlog
 
 from services.coverage.projection import JobView, apply, writes_done
 from shared.events import TERMINAL, EventLog, JobEvent
-from shared.lifecycle import TERMINAL_STATUSES
+from shared.lifecycle import COMPLETED, TERMINAL_STATUSES
 from shared.timeframes import millis
 
 log = structlog.get_logger()
 
 _JOB = ("SELECT status, progress, details, result, error, tracking, started_at, finished_at, projected_seq,"
-        " exchange, symbol, timeframe FROM data_jobs WHERE id = $1 FOR UPDATE")
+        " exchange, symbol, timeframe, parent_id FROM data_jobs WHERE id = $1 FOR UPDATE")
 _SAVE = ("UPDATE data_jobs SET status=$2, progress=$3, details=$4, result=$5, error=$6, tracking=$7,"
          " started_at=$8, finished_at=$9, projected_seq=$10, updated_at=now() WHERE id=$1")
 _COVERAGE = """
@@ -32,8 +32,20 @@ ON CONFLICT (exchange, symbol, timeframe) DO UPDATE SET start_ts = EXCLUDED.star
 """
 
 
+async def tell_parent(conn: asyncpg.Connection, parent_id: UUID, child_id: UUID, view: JobView) -> list[JobEvent]:
+    """A child rebuild that ended is an event in its parent's log: its result counts towards the
+    parent's, and its failure fails the parent (the plan cannot be complete without it)."""
+    told = [await EventLog.store(conn, parent_id, "child.completed" if view.status == COMPLETED else "child.ended",
+                                 {"child_id": str(child_id), "status": view.status, "result": view.result},
+                                 f"child:{child_id}")]
+    if view.status != COMPLETED:
+        told.append(await EventLog.store(conn, parent_id, "job.failed", {
+            "error": f"child rebuild {child_id} {view.status}: {view.error or 'no reason given'}"}, TERMINAL))
+    return [e for e in told if e is not None]
+
+
 async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> None:
-    completed = None
+    completed, told = None, []
     async with pool.acquire() as conn, conn.transaction():
         job = await conn.fetchrow(_JOB, job_id)
         if job is None:
@@ -49,18 +61,21 @@ async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> Non
         for row in rows:
             view = apply(view, JobEvent.from_row(row))
         seq = rows[-1]["seq"]
+        was_terminal = job["status"] in TERMINAL_STATUSES
         if view.status not in TERMINAL_STATUSES and writes_done(view):
             # Stored in this transaction, so the job's status and its event log never disagree.
             completed = await EventLog.store(conn, job_id, "job.completed", {"result": view.result}, TERMINAL)
             if completed is not None:
                 view, seq = apply(view, completed), completed.seq
+        if job["parent_id"] is not None and view.status in TERMINAL_STATUSES and not was_terminal:
+            told = await tell_parent(conn, job["parent_id"], job_id, view)
         await conn.execute(_SAVE, job_id, view.status, view.progress, view.details, view.result, view.error,
                            view.tracking, view.started_at, view.finished_at, seq)
         if view.coverage_changed:
             await conn.execute(_COVERAGE, job["exchange"], job["symbol"], job["timeframe"],
                                millis(job["timeframe"]), job_id)
-    if completed is not None:
-        await events.publish(completed)
+    for event in ([completed] if completed is not None else []) + told:
+        await events.publish(event)
     log.info("job.projected", job_id=str(job_id), status=view.status, seq=seq, progress=round(view.progress, 3))
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shared.compare import add_comparisons
 from shared.events import JobEvent
 from shared.lifecycle import COMPLETED, TERMINAL_STATUSES, next_status
 
@@ -35,25 +36,56 @@ def _expected(view: JobView) -> list[str] | None:
     return view.tracking.get("expected")
 
 
+def _children(view: JobView) -> dict[str, dict | None]:
+    return view.tracking.setdefault("children", {})
+
+
 def writes_done(view: JobView) -> bool:
-    """The producer has finished and the writer has written every batch it announced."""
+    """The producer has finished, the writer has written every batch it announced, and every child
+    job the plan spawned has completed."""
     expected = _expected(view)
-    return expected is not None and set(expected) <= set(_written(view))
+    return (expected is not None and set(expected) <= set(_written(view))
+            and all(c is not None for c in _children(view).values()))
+
+
+def _units(view: JobView) -> tuple[int, int]:
+    expected, children = _expected(view) or [], _children(view)
+    done = sum(1 for b in expected if b in _written(view)) + sum(1 for c in children.values() if c is not None)
+    return done, len(expected) + len(children)
 
 
 def _result(view: JobView, fetched: dict) -> dict:
     batches = [_written(view)[b] for b in _expected(view) or [] if b in _written(view)]
     starts = [b["start"] for b in batches if b["start"]]
     ends = [b["end"] for b in batches if b["end"]]
-    artifacts = sorted({a for b in batches for a in b["artifacts"]})
+    children = [c for c in _children(view).values() if c is not None]
+    starts += [c["start_timestamp"] for c in children if c.get("start_timestamp")]
+    ends += [c["end_timestamp"] for c in children if c.get("end_timestamp")]
+    artifacts = sorted({a for b in batches for a in b["artifacts"]} | {a["path"] for c in children
+                                                                     for a in c.get("artifacts", [])})
+    # Two kinds of check: candles that met a stored candle of another source (every seam), and
+    # rebuilt candles held against Kraken's own OHLC answer (reported by the rebuilder per timeframe).
+    child_checks = [c.get("comparisons") or {} for c in children]
+    with_stored = None
+    for report in [b.get("comparison") for b in batches] + [c.get("with_stored") for c in child_checks]:
+        if report:
+            with_stored = add_comparisons(with_stored, report)
+    with_ohlc = dict(fetched.get("comparisons") or {})
+    for check in child_checks:
+        for tf, report in (check.get("with_kraken_ohlc") or {}).items():
+            with_ohlc[tf] = add_comparisons(with_ohlc.get(tf), report)
     return {
-        "rows": sum(b["rows"] for b in batches),
+        "rows": sum(b["rows"] for b in batches) + sum(c.get("rows", 0) for c in children),
         "start_timestamp": min(starts) if starts else None,
         "end_timestamp": max(ends) if ends else None,  # open time of the last candle
         "artifacts": [{"type": "parquet", "path": a} for a in artifacts],
         "not_fetched": fetched.get("not_fetched", []),
         "no_trade_intervals": fetched.get("no_trade_intervals", 0),
-        "exchange_calls": fetched.get("exchange_calls", 0),
+        "exchange_calls": fetched.get("exchange_calls", 0) + sum(c.get("exchange_calls", 0) for c in children),
+        "comparisons": {"with_stored": with_stored, "with_kraken_ohlc": with_ohlc},
+        "plan": view.tracking.get("plan"),
+        "children": [{"id": k, **({"rows": c.get("rows", 0)} if c else {"status": "running"})}
+                     for k, c in _children(view).items()],
     }
 
 
@@ -69,22 +101,28 @@ def apply(view: JobView, event: JobEvent) -> JobView:
             details["last_timestamp"] = data["last_timestamp"]
     elif kind == "job.message":
         details["messages"] = (details.get("messages", []) + [data.get("text", "")])[-MAX_MESSAGES:]
+    elif kind == "job.planned":
+        view.tracking["plan"] = {"segments": data.get("segments", []), "totals": data.get("totals", {})}
     elif kind == "job.fetched":
         view.tracking["expected"] = list(data.get("batch_ids", []))
         view.tracking["fetched"] = data
+        for child in data.get("children", []):
+            _children(view).setdefault(child, None)
+    elif kind == "child.completed":
+        _children(view)[data["child_id"]] = data.get("result", {})
     elif kind == "batch.written":
         _written(view)[data["batch_id"]] = {
             "rows": data.get("rows", 0), "start": data.get("start_timestamp"), "end": data.get("end_timestamp"),
             "artifacts": [p["artifact"] for p in data.get("partitions", [])],
+            "comparison": data.get("comparison"),
         }
         details["batches_completed"] = len(_written(view))
         view.coverage_changed = True
     elif kind == "job.failed":
         view.error = data.get("error")
     if _expected(view) is not None and view.status not in TERMINAL_STATUSES:
-        expected = _expected(view)
-        done = sum(1 for b in expected if b in _written(view))
-        view.progress = FETCH_SHARE + (1 - FETCH_SHARE) * (done / len(expected) if expected else 1.0)
+        done, total = _units(view)
+        view.progress = FETCH_SHARE + (1 - FETCH_SHARE) * (done / total if total else 1.0)
         view.result = _result(view, view.tracking["fetched"])
     if view.status in TERMINAL_STATUSES and view.finished_at is None:
         view.finished_at = event.ts

@@ -1,20 +1,55 @@
-"""on_fetch: one fetch job, from the command to the candle batches on their way to the writer."""
+"""on_fetch: one fetch job, from its plan to candle batches for the writer and child rebuild jobs."""
 
 from __future__ import annotations
 
 import structlog
 
+from services.fetcher.children import spawn_child
+from services.fetcher.dumps import sync_ohlcvt
+from services.fetcher.planned import planned
 from services.fetcher.rest_fetch import fetch_rest
+from services.fetcher.zip_fetch import zip_batches
 from shared.exchange import ExchangeClient
 from shared.lifecycle import has_ended
-from shared.messages import CANDLES_SUBJECT, JobCommand
+from shared.messages import CANDLES_SUBJECT, CandleBatch, JobCommand
+from shared.planner import Segment
 from shared.runtime import Runtime
+from shared.storage import Storage
 from shared.timeframes import iso
 
 log = structlog.get_logger()
 
 
-async def on_fetch(rt: Runtime, cmd: JobCommand) -> None:
+class Outcome:
+    def __init__(self) -> None:
+        self.batch_ids: list[str] = []
+        self.children: list[str] = []
+        self.rows = 0
+        self.no_trade_intervals = 0
+        self.not_fetched: list[dict] = []
+
+    async def send(self, rt: Runtime, cmd: JobCommand, batches: list[CandleBatch]) -> None:
+        for batch in batches:
+            await rt.bus.publish(CANDLES_SUBJECT, batch, msg_id=f"{cmd.job_id}:{batch.batch_id}")
+            self.batch_ids.append(batch.batch_id)
+            self.rows += len(batch)
+
+
+async def run_segment(rt: Runtime, storage: Storage, client: ExchangeClient, cmd: JobCommand, market_id: str,
+                      seg: Segment, out: Outcome) -> None:
+    if seg.kind == "zip":
+        await out.send(rt, cmd, await zip_batches(rt, storage, cmd, seg))
+    elif seg.kind == "rest":
+        rest = await fetch_rest(client, cmd, market_id, rt.settings.batch_rows, seg.fetch_start_ms, seg.fetch_end_ms,
+                                rt.settings.rest_provisional_s)
+        await out.send(rt, cmd, rest.batches)
+        out.no_trade_intervals += rest.window.empty_intervals
+        out.not_fetched += rest.window.not_fetched
+    elif seg.kind == "trades":
+        out.children.append(str((await spawn_child(rt, cmd, seg)).job_id))
+
+
+async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
     if await has_ended(rt.pool, cmd.job_id):
         log.info("job.skipped", job_id=str(cmd.job_id), reason="already ended")
         return
@@ -23,31 +58,23 @@ async def on_fetch(rt: Runtime, cmd: JobCommand) -> None:
     async def notify(text: str) -> None:
         await rt.events.emit(cmd.job_id, "job.message", {"text": text, "level": "warning"})
 
+    out = Outcome()
     async with ExchangeClient(rt.settings, notify) as client:
         market = await client.market(cmd.symbol)
-        outcome = await fetch_rest(client, cmd, market["id"], rt.settings.batch_rows)
-    window = outcome.window
-    rows = sum(len(b) for b in outcome.batches)
-    await rt.events.emit(cmd.job_id, "job.message", {
-        "text": f"Fetched {rows} candles from Kraken REST in {client.calls} call(s)"
-                f" ({client.failed_calls} retried); {window.empty_intervals} intervals had no trades",
-        "level": "info",
-    })
-    for batch in outcome.batches:
-        await rt.bus.publish(CANDLES_SUBJECT, batch, msg_id=f"{cmd.job_id}:{batch.batch_id}")
-    for part in window.not_fetched:
+        if cmd.options.get("seed_from_zip", True):
+            await sync_ohlcvt(rt, storage, cmd.job_id, notify)
+        segments = await planned(rt, client, cmd)
+        for i, seg in enumerate(segments, 1):
+            await run_segment(rt, storage, client, cmd, market["id"], seg, out)
+            await rt.events.emit(cmd.job_id, "job.progress", {
+                "progress": i / len(segments), "last_timestamp": iso(seg.end_ms), "segment": seg.kind})
+    for part in out.not_fetched:
         await notify(f"Not fetched {part['start_timestamp']} to {part['end_timestamp']}: {part['reason']}")
-    last = max((b.ts[-1] for b in outcome.batches), default=None)
-    await rt.events.emit(cmd.job_id, "job.progress", {
-        "progress": 1.0, "last_timestamp": iso(last) if last is not None else None,
-    })
     await rt.events.emit(cmd.job_id, "job.fetched", {
-        "batch_ids": [b.batch_id for b in outcome.batches],
-        "rows": rows,
-        "no_trade_intervals": window.empty_intervals,
-        "not_fetched": window.not_fetched,
-        "exchange_calls": client.calls,
-        "failed_calls": client.failed_calls,
+        "batch_ids": out.batch_ids, "children": out.children, "rows": out.rows,
+        "no_trade_intervals": out.no_trade_intervals, "not_fetched": out.not_fetched,
+        "exchange_calls": client.calls, "failed_calls": client.failed_calls,
     }, dedup_key="fetched")
-    log.info("job.fetched", job_id=str(cmd.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe, rows=rows,
-             batches=len(outcome.batches), calls=client.calls, failed_calls=client.failed_calls)
+    log.info("job.fetched", job_id=str(cmd.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe, rows=out.rows,
+             segments=[s.kind for s in segments], batches=len(out.batch_ids), children=len(out.children),
+             calls=client.calls, failed_calls=client.failed_calls)

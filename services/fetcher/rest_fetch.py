@@ -1,11 +1,15 @@
-"""The REST path of a fetch job: one OHLC call per job (Kraken gives nothing older than its window),
-turned into candle batches for the writer."""
+"""The REST part of a plan: one OHLC call (Kraken gives nothing older than its window), turned into
+candle batches that vouch for every bucket of the window they cover."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 from services.fetcher.rest_window import KRAKEN_INTERVAL, Candles, WindowResult, fortnights, read_window
+from shared.batches import batches_over
+from shared.candles import SCHEMA
 from shared.exchange import ExchangeClient
 from shared.messages import CandleBatch, JobCommand
 from shared.timeframes import millis
@@ -15,34 +19,45 @@ from shared.timeframes import millis
 class RestOutcome:
     batches: list[CandleBatch]
     window: WindowResult
+    span: tuple[int, int] | None
 
 
-def _two_week_candles(window: WindowResult, cmd: JobCommand) -> Candles:
+def _two_week_candles(window: WindowResult, start_ms: int, end_ms: int) -> Candles:
     step = millis("2w")
     whole = fortnights(window.candles)
     keep = [i for i, ts in enumerate(whole.ts)
-            if ts >= max(cmd.start_ms, window.window_start_ms or 0)
-            and ts + step <= min(cmd.end_ms, window.committed_end_ms or 0)]
+            if ts >= max(start_ms, window.window_start_ms or 0) and ts + step <= min(end_ms, window.committed_end_ms or 0)]
     return Candles(*([column[i] for i in keep] for column in whole.columns()))
 
 
-def to_batches(cmd: JobCommand, candles: Candles, batch_rows: int) -> list[CandleBatch]:
-    batches = []
-    for start in range(0, len(candles), batch_rows):
-        part = candles.slice(start, start + batch_rows)
-        batches.append(CandleBatch(
-            job_id=cmd.job_id, batch_id=f"rest:{cmd.timeframe}:{part.ts[0]}:{part.ts[-1]}",
-            exchange=cmd.exchange, symbol=cmd.symbol, timeframe=cmd.timeframe, source="rest",
-            ts=part.ts, open=part.open, high=part.high, low=part.low, close=part.close,
-            volume=part.volume, vwap=part.vwap, trades=part.trades,
-        ))
-    return batches
+def _table(candles: Candles) -> pa.Table:
+    columns = dict(zip(SCHEMA.names, [*candles.columns(), ["rest"] * len(candles)], strict=True))
+    return pa.table(columns, schema=SCHEMA)
 
 
-async def fetch_rest(client: ExchangeClient, cmd: JobCommand, market_id: str, batch_rows: int) -> RestOutcome:
+def vouched_span(window: WindowResult, start_ms: int, end_ms: int, step: int) -> tuple[int, int] | None:
+    """The part of [start, end) the answer speaks for: inside the window, committed, whole buckets."""
+    if window.window_start_ms is None or window.committed_end_ms is None:
+        return None
+    lo = -(-max(start_ms, window.window_start_ms) // step) * step
+    hi = min(end_ms, window.committed_end_ms) // step * step
+    return (lo, hi) if lo < hi else None
+
+
+async def fetch_rest(client: ExchangeClient, cmd: JobCommand, market_id: str, batch_rows: int,
+                     start_ms: int, end_ms: int, provisional_s: int = 600) -> RestOutcome:
     interval = KRAKEN_INTERVAL[cmd.timeframe]
     result = await client.ohlc(market_id, interval)
     rows = next((v for k, v in result.items() if k != "last"), [])
-    window = read_window(rows, int(result.get("last", 0)), cmd.start_ms, cmd.end_ms, interval)
-    candles = _two_week_candles(window, cmd) if cmd.timeframe == "2w" else window.candles
-    return RestOutcome(to_batches(cmd, candles, batch_rows), window)
+    window = read_window(rows, int(result.get("last", 0)), start_ms, end_ms, interval)
+    candles = _two_week_candles(window, start_ms, end_ms) if cmd.timeframe == "2w" else window.candles
+    span = vouched_span(window, start_ms, end_ms, millis(cmd.timeframe))
+    if span is None:
+        return RestOutcome([], window, None)
+    batches = batches_over(_table(candles), span, batch_rows, job_id=cmd.job_id, exchange=cmd.exchange,
+                           symbol=cmd.symbol, timeframe=cmd.timeframe, source="rest", prefix="rest")
+    # Kraken may still revise candles that closed shortly before its answer: the ledger marks them.
+    young = (window.committed_end_ms or 0) - provisional_s * 1000 - millis(cmd.timeframe)
+    for batch in batches:
+        batch.provisional_from_ms = young
+    return RestOutcome(batches, window, span)

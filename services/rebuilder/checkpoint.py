@@ -18,6 +18,7 @@ class RebuildState:
     aggregator: TradeAggregator
     pending: dict[str, list[pa.Table]] = field(default_factory=dict)  # closed candles not yet sent
     batch_ids: list[str] = field(default_factory=list)
+    sent_until: dict[str, int] = field(default_factory=dict)  # per timeframe: the batches so far vouch up to here
     trades: int = 0
     calls: int = 0
     finished: bool = False                       # every page is read and the last candles are sent
@@ -25,8 +26,12 @@ class RebuildState:
 
 async def load(pool: asyncpg.Pool, job_id: UUID) -> RebuildState | None:
     row = await pool.fetchrow("SELECT state FROM rebuild_checkpoints WHERE job_id = $1", job_id)
+    if row is None:
+        return None
     # The bytes are only ever written by save() below, from this same code.
-    return pickle.loads(row["state"]) if row else None  # noqa: S301
+    state = pickle.loads(row["state"])  # noqa: S301
+    state.__dict__.setdefault("sent_until", {})  # saved before spans were recorded
+    return state
 
 
 async def save(pool: asyncpg.Pool, job_id: UUID, state: RebuildState) -> None:

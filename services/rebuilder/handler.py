@@ -10,11 +10,12 @@ from services.rebuilder.aggregate import TradeAggregator
 from services.rebuilder.checkpoint import RebuildState
 from services.rebuilder.rebuild import NS_PER_MS, page_trades, start_cursor
 from shared.batches import batch_of
+from shared.candles import SCHEMA
 from shared.exchange import ExchangeClient
 from shared.lifecycle import has_ended
 from shared.messages import CANDLES_SUBJECT, JobCommand
 from shared.runtime import Runtime
-from shared.timeframes import iso
+from shared.timeframes import iso, millis
 
 log = structlog.get_logger()
 
@@ -23,20 +24,37 @@ def timeframes_of(cmd: JobCommand) -> list[str]:
     return list(dict.fromkeys([cmd.timeframe, *cmd.options.get("timeframes", [])]))
 
 
+def _span(cmd: JobCommand, state: RebuildState, tf: str, table: pa.Table, final: bool) -> tuple[int, int]:
+    """What a batch vouches for: from where the last one ended to its last candle's close, and at the
+    end up to the last bucket the job's range closes. Trades show every bucket in between empty."""
+    step = millis(tf)
+    lo = state.sent_until.get(tf, -(-cmd.start_ms // step) * step)
+    if final:
+        return lo, max(lo, cmd.end_ms // step * step)
+    return lo, table.column("ts").cast(pa.int64())[-1].as_py() + step
+
+
 async def _send(rt: Runtime, cmd: JobCommand, state: RebuildState, closed: dict[str, pa.Table], force: bool) -> None:
-    """Queues closed candles; sends a timeframe's queue once it is a full batch, or at the end."""
+    """Queues closed candles; sends a timeframe's queue once it is a full batch, and everything at the
+    end (an empty batch too, so the ledger learns the quiet tail of the range)."""
     for tf, table in closed.items():
         if table.num_rows:
-            state.pending.setdefault(tf, []).append(table.select(["ts", "open", "high", "low", "close", "volume",
-                                                                  "vwap", "trades", "source"]))
-    for tf, parts in list(state.pending.items()):
+            state.pending.setdefault(tf, []).append(table.select(list(SCHEMA.names)).cast(SCHEMA))
+    for tf in timeframes_of(cmd):
+        parts = state.pending.get(tf, [])
         rows = sum(p.num_rows for p in parts)
-        if rows and (force or rows >= rt.settings.batch_rows):
-            batch = batch_of(pa.concat_tables(parts), job_id=cmd.job_id, exchange=cmd.exchange, symbol=cmd.symbol,
-                             timeframe=tf, source="trades", prefix="trades")
-            await rt.bus.publish(CANDLES_SUBJECT, batch, msg_id=f"{cmd.job_id}:{batch.batch_id}")
-            state.batch_ids.append(batch.batch_id)
-            state.pending[tf] = []
+        if not (force or rows >= rt.settings.batch_rows):
+            continue
+        table = pa.concat_tables(parts) if parts else SCHEMA.empty_table()
+        span = _span(cmd, state, tf, table, force)
+        if not rows and span[0] >= span[1]:
+            continue
+        batch = batch_of(table, job_id=cmd.job_id, exchange=cmd.exchange, symbol=cmd.symbol, timeframe=tf,
+                         source="trades", prefix="trades", span=span)
+        await rt.bus.publish(CANDLES_SUBJECT, batch, msg_id=f"{cmd.job_id}:{batch.batch_id}")
+        state.batch_ids.append(batch.batch_id)
+        state.pending[tf] = []
+        state.sent_until[tf] = span[1]
 
 
 async def on_rebuild(rt: Runtime, cmd: JobCommand) -> None:

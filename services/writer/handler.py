@@ -1,4 +1,5 @@
-"""on_batch: merge one candle batch into its year partitions, atomically, then tell the job."""
+"""on_batch: merge one candle batch into its year partitions, atomically, record what the batch
+vouches for in the coverage ledger, then tell the job."""
 
 from __future__ import annotations
 
@@ -7,13 +8,23 @@ from contextlib import asynccontextmanager
 import asyncpg
 import structlog
 
-from services.writer.merge import from_parquet, merge, split_by_year, to_parquet, ts_bounds
-from shared.batches import table_of
+from services.writer.merge import (
+    compare_with_stored,
+    from_parquet,
+    merge,
+    split_by_year,
+    to_parquet,
+    ts_bounds,
+)
+from services.writer.staged import batch_table
+from shared import ledger_store
+from shared.compare import add_comparisons
 from shared.lake import partition_key
+from shared.ledger import span_intervals
 from shared.messages import CandleBatch
 from shared.runtime import Runtime
 from shared.storage import Storage
-from shared.timeframes import iso
+from shared.timeframes import iso, millis
 
 log = structlog.get_logger()
 
@@ -34,6 +45,7 @@ async def write_partition(rt: Runtime, storage: Storage, batch: CandleBatch, yea
     async with partition_lock(rt.pool, key) as conn:
         stored = await storage.read(key)
         existing = from_parquet(stored) if stored is not None else None
+        comparison = compare_with_stored(existing, part)
         merged = merge(existing, part)
         changed = existing is None or not merged.equals(existing)
         if changed:
@@ -45,21 +57,46 @@ async def write_partition(rt: Runtime, storage: Storage, batch: CandleBatch, yea
             " SET rows = $5, first_ts = $6, last_ts = $7, artifact = $8, updated_at = now()",
             batch.exchange, batch.symbol, batch.timeframe, year, merged.num_rows, first, last, storage.uri(key),
         )
-    return {"year": year, "rows": merged.num_rows, "artifact": storage.uri(key), "changed": changed}
+    return {"year": year, "rows": merged.num_rows, "artifact": storage.uri(key), "changed": changed,
+            "comparison": comparison}
+
+
+async def record_span(rt: Runtime, batch: CandleBatch, ts_ms: list[int]) -> None:
+    if batch.span_start_ms is None or batch.span_end_ms is None:
+        return
+    intervals = span_intervals(batch.span_start_ms, batch.span_end_ms, ts_ms, millis(batch.timeframe),
+                               batch.source, batch.provisional_from_ms)
+    await ledger_store.record(rt.pool, batch.exchange, batch.symbol, batch.timeframe, intervals, batch.job_id)
 
 
 async def on_batch(rt: Runtime, storage: Storage, batch: CandleBatch) -> None:
-    if not len(batch):
-        partitions = []
-    else:
-        table = table_of(batch)
-        partitions = [await write_partition(rt, storage, batch, year, part)
-                      for year, part in sorted(split_by_year(table).items())]
+    table = await batch_table(rt, storage, batch)
+    if table is None:
+        return  # a staged batch already written and cleaned up: a redelivery after the ack was lost
+    partitions = [await write_partition(rt, storage, batch, year, part)
+                  for year, part in sorted(split_by_year(table).items())] if table.num_rows else []
+    ts_ms = table.column("ts").cast("int64").to_pylist()
+    await record_span(rt, batch, ts_ms)
+    comparison = None
+    for p in partitions:
+        if p["comparison"]:
+            comparison = add_comparisons(comparison, p.pop("comparison"))
+        p.pop("comparison", None)
+    if comparison and comparison["differing"]:
+        first = comparison["differences"][0]
+        await rt.events.emit(batch.job_id, "job.message", {
+            "text": f"{batch.timeframe}: {comparison['differing']} of {comparison['compared']} {batch.source} candles"
+                    f" differ from the stored ones (first at {first['ts']}: {sorted(first['fields'])};"
+                    f" largest relative difference {comparison['max_rel_diff']:.3g})",
+            "level": "warning"}, dedup_key=f"compare:{batch.batch_id}")
     await rt.events.emit(batch.job_id, "batch.written", {
-        "batch_id": batch.batch_id, "rows": len(batch), "source": batch.source,
-        "start_timestamp": iso(batch.ts[0]) if batch.ts else None,
-        "end_timestamp": iso(batch.ts[-1]) if batch.ts else None,
-        "partitions": partitions,
+        "batch_id": batch.batch_id, "rows": table.num_rows, "source": batch.source, "timeframe": batch.timeframe,
+        "start_timestamp": iso(ts_ms[0]) if ts_ms else None,
+        "end_timestamp": iso(ts_ms[-1]) if ts_ms else None,
+        "partitions": partitions, "comparison": comparison,
     }, dedup_key=f"batch:{batch.batch_id}")
-    log.info("batch.written", job_id=str(batch.job_id), batch_id=batch.batch_id, rows=len(batch),
-             partitions=[p["year"] for p in partitions], changed=sum(p["changed"] for p in partitions))
+    if batch.staged:
+        await storage.delete(batch.staged)
+    log.info("batch.written", job_id=str(batch.job_id), batch_id=batch.batch_id, rows=table.num_rows,
+             partitions=[p["year"] for p in partitions], changed=sum(p["changed"] for p in partitions),
+             compared=comparison["compared"] if comparison else 0)

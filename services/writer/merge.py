@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from shared.candles import SCHEMA, SOURCE_RANK
+from shared.compare import compare_candles
 
 
 def split_by_year(table: pa.Table) -> dict[int, pa.Table]:
@@ -31,6 +32,19 @@ def merge(existing: pa.Table | None, incoming: pa.Table) -> pa.Table:
         .drop("_rank", "_newer")
     )
     return merged.to_arrow().cast(SCHEMA)
+
+
+def compare_with_stored(existing: pa.Table | None, incoming: pa.Table) -> dict | None:
+    """Where the partition already holds a candle from another source, the two are compared: this is
+    how every seam between the dump, rebuilt trades and REST is checked."""
+    if existing is None or not existing.num_rows or not incoming.num_rows:
+        return None
+    source = incoming.column("source")[0].as_py()
+    others = pl.from_arrow(existing).filter(pl.col("source") != source)
+    if others.is_empty():
+        return None
+    report = compare_candles(incoming, others.to_arrow())
+    return report if report["compared"] else None
 
 
 def to_parquet(table: pa.Table) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
 
 import pytest
@@ -21,14 +22,15 @@ async def simulator():
         yield sim
 
 
-@pytest.fixture(scope="session")
-async def system(simulator, database_url, nats_url, tmp_path_factory):
+@contextlib.asynccontextmanager
+async def running_system(simulator_url: str, database_url: str, nats_url: str, tmp_path_factory, **extra: str):
+    """The five services as processes on the given servers; `extra` adds settings (e.g. dump sources)."""
     lake = tmp_path_factory.mktemp("lake")
     logs = tmp_path_factory.mktemp("logs")
     env = {
         "DATABASE_URL": database_url, "NATS_URL": nats_url, "STORAGE_URL": lake.as_uri(),
-        "KRAKEN_API_URL": simulator.url, "KRAKEN_RATE_LIMIT_MS": "20", "EXCHANGE_BACKOFF_BASE_S": "0.05",
-        "API_PORT": str(free_port()), "BATCH_ROWS": "20", "LOG_LEVEL": "info", "ACK_WAIT_S": "4",
+        "KRAKEN_API_URL": simulator_url, "KRAKEN_RATE_LIMIT_MS": "20", "EXCHANGE_BACKOFF_BASE_S": "0.05",
+        "API_PORT": str(free_port()), "BATCH_ROWS": "20", "LOG_LEVEL": "info", "ACK_WAIT_S": "4", **extra,
     }
     sys_ = System(env, logs)
     sys_.lake = lake
@@ -38,6 +40,12 @@ async def system(simulator, database_url, nats_url, tmp_path_factory):
         yield sys_
     finally:
         sys_.stop_all()
+
+
+@pytest.fixture(scope="session")
+async def system(simulator, database_url, nats_url, tmp_path_factory):
+    async with running_system(simulator.url, database_url, nats_url, tmp_path_factory) as sys_:
+        yield sys_
 
 
 @pytest.fixture

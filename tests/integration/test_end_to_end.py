@@ -67,21 +67,21 @@ async def test_fetch_job_end_to_end(system, simulator):
     assert hourly["last_job_id"] == job["id"]
 
 
-async def test_range_beyond_rest_window_is_reported_not_dropped(system, simulator):
+async def test_range_beyond_rest_window_is_rebuilt_from_trades(system, simulator):
     start, end = NOW - timedelta(days=2), NOW - timedelta(minutes=30)
     job = await submit(system.api, {"exchange": "kraken", "symbol": "ETH/USD", "timeframe": "1m",
                                     "start_timestamp": iso(start), "end_timestamp": iso(end)})
     await follow(system.api, job["id"])
     view = await get_json(system.api, f"/api/data-jobs/{job['id']}")
-    assert view["status"] == "completed"
-    gaps = view["result"]["not_fetched"]
+    assert view["status"] == "completed", view
     window_start = NOW - timedelta(minutes=719)  # 720 rows, the last of them still open
-    assert gaps[0]["start_timestamp"] == iso(start)
-    assert gaps[0]["end_timestamp"] == iso(window_start)
-    assert "720" in gaps[0]["reason"]
-    expected = truth(simulator, "ETH/USD", 1, window_start, end)
-    assert stored(lake_rows(system.lake, "ETH/USD", "1m")) == expected
-    assert any("Not fetched" in m for m in view["details"]["messages"])
+    kinds = [(s["kind"], s["start_timestamp"], s["end_timestamp"]) for s in view["result"]["plan"]["segments"]]
+    assert kinds == [("trades", iso(start), iso(window_start)), ("rest", iso(window_start), iso(end))]
+    assert view["result"]["not_fetched"] == [] and len(view["result"]["children"]) == 1
+    rows = [r for r in lake_rows(system.lake, "ETH/USD", "1m") if start <= r["ts"] < end]
+    assert [s[0] for s in stored(rows)] == [t[0] for t in truth(simulator, "ETH/USD", 1, start, end)]
+    assert {r["source"] for r in rows if r["ts"] < window_start} == {"trades"}
+    assert {r["source"] for r in rows if r["ts"] > window_start} == {"rest"}
 
 
 async def test_unknown_pair_at_the_exchange_fails_promptly(system, database_url):

@@ -41,7 +41,8 @@ async def run_all(url: str, messages: list[str]) -> tuple[list, ExchangeClient]:
     async with ExchangeClient(settings_for(url), notify) as client:
         market = await client.market("BTC/USD")
         for tf in ("1m", "15m", "1h", "1d"):
-            outcome = await fetch_rest(client, command(tf, START, END), market["id"], 5000)
+            cmd = command(tf, START, END)
+            outcome = await fetch_rest(client, cmd, market["id"], 5000, cmd.start_ms, cmd.end_ms)
             out.append([b.model_dump(exclude={"job_id"}) for b in outcome.batches])
         state = RebuildState(cursor=start_cursor(int(START.timestamp() * 1000)), aggregator=TradeAggregator(["1m"]))
         pages: list = []

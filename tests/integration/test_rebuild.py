@@ -35,7 +35,7 @@ def close_enough(got: list[tuple], want: list[tuple]) -> bool:
 async def _rebuild(system, symbol: str, start: datetime, end: datetime, on_event=None) -> tuple[dict, list[dict]]:
     job = await submit(system.api, {"job_type": "trade_rebuild", "exchange": "kraken", "symbol": symbol,
                                     "timeframe": "1m", "start_timestamp": iso(start), "end_timestamp": iso(end),
-                                    "options": {"timeframes": ["5m", "15m", "1h"]}})
+                                    "options": {"timeframes": ["5m", "15m", "1h"], "confirm": True}})
     events = await follow(system.api, job["id"], on_event=on_event)
     return await get_json(system.api, f"/api/data-jobs/{job['id']}"), events
 

@@ -57,3 +57,36 @@ def test_a_redelivered_batch_counts_once_and_terminal_is_final():
 def test_messages_are_kept_in_order_and_bounded():
     view = fold(*(ev(i, "job.message", text=f"m{i}") for i in range(1, 80)))
     assert view.details["messages"][-1] == "m79" and len(view.details["messages"]) == 50
+
+
+def test_a_parent_waits_for_its_children_and_adds_their_results():
+    child = str(uuid.uuid4())
+    seam = {"compared": 1, "matched": 1, "differing": 0, "max_rel_diff": 0.0, "differences": []}
+    view = fold(ev(1, "job.queued"), ev(2, "job.fetched", batch_ids=["b1"], children=[child]),
+                written(3, "b1", 10, "2026-01-01T00:00:00Z", "2026-01-01T09:00:00Z"))
+    assert not writes_done(view) and view.progress == 0.975  # one of two units done
+    assert view.result["children"] == [{"id": child, "status": "running"}]
+    child_result = {"rows": 7, "start_timestamp": "2026-01-01T10:00:00Z", "end_timestamp": "2026-01-01T16:00:00Z",
+                    "artifacts": [{"type": "parquet", "path": "file:///lake/x.parquet"}], "exchange_calls": 3,
+                    "comparisons": {"with_stored": seam, "with_kraken_ohlc": {"1m": seam}}}
+    view = apply(view, ev(4, "child.completed", child_id=child, result=child_result))
+    assert writes_done(view)
+    assert view.result["rows"] == 17 and view.result["end_timestamp"] == "2026-01-01T16:00:00Z"
+    assert view.result["exchange_calls"] == 3
+    assert view.result["comparisons"]["with_stored"]["compared"] == 1
+    assert view.result["comparisons"]["with_kraken_ohlc"]["1m"]["matched"] == 1
+    assert {a["path"] for a in view.result["artifacts"]} == {"file:///lake/year=2026/part-0.parquet",
+                                                             "file:///lake/x.parquet"}
+
+
+def test_seam_comparisons_of_written_batches_are_summed():
+    def report(compared: int, differing: int) -> dict:
+        return {"compared": compared, "matched": compared - differing, "differing": differing,
+                "max_rel_diff": 0.1 * differing, "differences": [{"ts": "t", "fields": {}}] * differing}
+
+    view = fold(ev(1, "job.fetched", batch_ids=["b1", "b2"]),
+                ev(2, "batch.written", batch_id="b1", rows=1, partitions=[], comparison=report(2, 0)),
+                ev(3, "batch.written", batch_id="b2", rows=1, partitions=[], comparison=report(3, 1)))
+    checks = view.result["comparisons"]["with_stored"]
+    assert (checks["compared"], checks["matched"], checks["differing"]) == (5, 4, 1)
+    assert checks["max_rel_diff"] == 0.1 and len(checks["differences"]) == 1

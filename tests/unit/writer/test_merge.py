@@ -37,8 +37,12 @@ def test_trusted_source_wins_and_newer_wins_among_equals():
     assert after_rest.column("close").to_pylist() == [5.0, 5.0, 7.0]
     revised = merge(after_rest, table_of(batch([180_000], "rest", price=8.0)))
     assert revised.column("close").to_pylist() == [5.0, 5.0, 8.0]
-    rebuilt = merge(revised, table_of(batch([120_000], "trades", price=6.0)))
-    assert rebuilt.column("close").to_pylist() == [5.0, 6.0, 8.0]
+    rebuilt = merge(revised, table_of(batch([120_000, 180_000], "trades", price=6.0)))
+    # The dump outranks a rebuild, which outranks REST.
+    assert rebuilt.column("close").to_pylist() == [5.0, 5.0, 6.0]
+    assert rebuilt.column("source").to_pylist() == ["zip", "zip", "trades"]
+    again = merge(rebuilt, table_of(batch([180_000], "trades", price=6.5)))
+    assert again.column("close").to_pylist() == [5.0, 5.0, 6.5]
 
 
 @given(st.lists(st.lists(st.integers(0, 3 * YEAR_MS // 60_000), max_size=30), min_size=1, max_size=5))
@@ -54,3 +58,20 @@ def test_any_batch_order_gives_the_same_partition(batches):
         years = split_by_year(forward)
         assert sum(p.num_rows for p in years.values()) == forward.num_rows
         assert all({ts.year for ts in p.column("ts").to_pylist()} == {y} for y, p in years.items())
+
+
+def test_stored_candles_of_another_source_are_compared_and_the_ranking_decides():
+    from services.writer.merge import compare_with_stored
+
+    stored = merge(None, table_of(batch([0, 60_000, 120_000], source="zip", price=1.0)))
+    incoming = table_of(batch([60_000, 120_000, 180_000], source="trades", price=1.0))
+    report = compare_with_stored(stored, incoming)
+    assert (report["compared"], report["matched"], report["differing"]) == (2, 2, 0)
+    differing = table_of(batch([120_000], source="rest", price=1.01))
+    report = compare_with_stored(stored, differing)
+    assert (report["compared"], report["differing"]) == (1, 1)
+    assert abs(report["max_rel_diff"] - 0.01 / 1.01) < 1e-12
+    assert report["differences"][0]["ts"] == "1970-01-01T00:02:00Z"
+    assert merge(stored, differing).column("source").to_pylist() == ["zip", "zip", "zip"]
+    # A batch of the same source is a rewrite, not a second opinion: nothing to compare.
+    assert compare_with_stored(stored, table_of(batch([60_000], source="zip", price=2.0))) is None

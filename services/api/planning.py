@@ -1,0 +1,95 @@
+"""What the API works out before a job runs: the range of a full-history or refresh job, and the plan
+with its cost, shown by a dry run and checked against the confirm limit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from services.api.errors import ApiError
+from services.api.requests import JobRequest
+from shared import ledger, ledger_store
+from shared.exchange import ExchangeClient
+from shared.plan_inputs import Scope, dump_extents, plan_scope
+from shared.planner import earliest_start, summarize
+from shared.rebuild_cost import estimate_rebuild
+from shared.settings import Settings
+from shared.timeframes import from_ms, iso, millis, to_ms
+
+FAR = 2**45  # ms: beyond any candle
+
+
+def api_client(settings: Settings) -> ExchangeClient:
+    # A person is waiting on the answer: ask Kraken twice at most, then say it is unreachable.
+    return ExchangeClient(settings.model_copy(update={"exchange_max_retries": 1, "exchange_backoff_base_s": 0.5}))
+
+
+def scope_of(req: JobRequest, start_ms: int, end_ms: int) -> Scope:
+    return Scope(req.exchange, req.symbol, req.timeframe, start_ms, end_ms, req.options.seed_from_zip)
+
+
+async def _first_trade_ms(client: ExchangeClient, symbol: str) -> int | None:
+    market = await client.market(symbol)
+    result = await client.trades(market["id"], since=0, count=1)
+    rows = next((v for k, v in result.items() if k != "last"), [])
+    return int(float(rows[0][2]) * 1000) if rows else None
+
+
+async def resolve_range(pool: asyncpg.Pool, client: ExchangeClient, req: JobRequest) -> tuple[datetime, datetime]:
+    step = millis(req.timeframe)
+    start, end = req.start_timestamp, req.end_timestamp
+    if end is None:  # refresh: up to the last candle Kraken has closed
+        end = from_ms(await client.server_time_ms() // step * step)
+    if req.options.refresh and start is None:
+        known = await ledger_store.load(pool, req.exchange, req.symbol, req.timeframe)
+        held = ledger.held(known, -FAR, FAR)
+        if not held:
+            raise ApiError(422, "options.refresh", f"nothing is stored yet for {req.symbol} {req.timeframe};"
+                                                   " give start_timestamp to fetch a first range")
+        start = from_ms(held[-1][1])
+    if req.options.full_history:
+        dumps = await dump_extents(pool, scope_of(req, -FAR, FAR))
+        first = earliest_start(dumps, None if dumps else await _first_trade_ms(client, req.symbol))
+        if first is None:
+            raise ApiError(422, "options.full_history", f"no dump or trade of {req.symbol} is known to start from")
+        start = from_ms(first // step * step)
+    return start, end
+
+
+async def preview(pool: asyncpg.Pool, client: ExchangeClient, settings: Settings, req: JobRequest,
+                  start: datetime, end: datetime) -> dict:
+    """The plan and its cost. A rebuild samples Kraken's Trades near both ends of its range."""
+    rate = settings.kraken_rate_limit_ms / 1000
+    start_ms, end_ms = to_ms(start), to_ms(end)
+    if req.job_type == "trade_rebuild":
+        market = await client.market(req.symbol)
+        estimate = await estimate_rebuild(client, market["id"], start_ms, end_ms, rate_limit_s=rate)
+        return {"job_type": "trade_rebuild", "estimate": estimate, "calls": estimate["calls"]}
+    scope = scope_of(req, start_ms, end_ms)
+    segments = await plan_scope(pool, client, scope, rate_limit_s=rate)
+    trades = [s for s in segments if s.kind == "trades"]
+    if trades:
+        market = await client.market(req.symbol)
+        lo, hi = trades[0].fetch_start_ms, trades[-1].fetch_end_ms
+        sample = await estimate_rebuild(client, market["id"], lo, hi, rate_limit_s=rate)
+        segments = await plan_scope(pool, client, scope, rate_limit_s=rate,
+                                    trades_per_ms=sample["trades"] / max(hi - lo, 1))
+    summary = summarize(segments)
+    return {"job_type": "fetch", "plan": summary, "calls": summary["totals"]["calls"]}
+
+
+def check_cost(req: JobRequest, settings: Settings, cost: dict) -> None:
+    limit = settings.rebuild_confirm_calls
+    if cost["calls"] > limit and not req.options.confirm:
+        hours = cost["calls"] * settings.kraken_rate_limit_ms / 3_600_000
+        raise ApiError(422, "options.confirm",
+                       f"this job needs about {cost['calls']} Kraken calls (~{hours:.1f} h at the rate limit),"
+                       f" above the limit of {limit}; see the plan with options.dry_run, then resubmit with"
+                       f" options.confirm=true", "confirmation_required")
+
+
+def dry_run_body(req: JobRequest, start: datetime, end: datetime, cost: dict, settings: Settings) -> dict:
+    return {"dry_run": True, "exchange": req.exchange, "symbol": req.symbol, "timeframe": req.timeframe,
+            "start_timestamp": iso(to_ms(start)), "end_timestamp": iso(to_ms(end)),
+            "needs_confirm": cost["calls"] > settings.rebuild_confirm_calls, **cost}

@@ -1,0 +1,29 @@
+"""The trades part of a plan: a child trade_rebuild job for the rebuilder, linked to its parent."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.jobs import enqueue, store_job
+from shared.messages import JobCommand
+from shared.planner import Segment
+from shared.runtime import Runtime
+from shared.timeframes import iso
+
+
+def child_command(cmd: JobCommand, seg: Segment) -> JobCommand:
+    # Named by parent and range, so a fetcher that restarts mid-plan submits the same child again.
+    child_id = uuid.uuid5(cmd.job_id, f"trades:{cmd.timeframe}:{seg.fetch_start_ms}:{seg.fetch_end_ms}")
+    return JobCommand(job_id=child_id, job_type="trade_rebuild", parent_id=cmd.job_id, exchange=cmd.exchange,
+                      symbol=cmd.symbol, timeframe=cmd.timeframe, start_ms=seg.fetch_start_ms,
+                      end_ms=seg.fetch_end_ms, options={"timeframes": [], "empty_buckets": "sparse"})
+
+
+async def spawn_child(rt: Runtime, cmd: JobCommand, seg: Segment) -> JobCommand:
+    child = child_command(cmd, seg)
+    request = {"exchange": child.exchange, "symbol": child.symbol, "timeframe": child.timeframe,
+               "start_timestamp": iso(child.start_ms), "end_timestamp": iso(child.end_ms),
+               "job_type": "trade_rebuild", "parent_id": str(cmd.job_id)}
+    await store_job(rt.pool, rt.events, child, request)
+    await enqueue(rt.bus, child)
+    return child

@@ -1,0 +1,37 @@
+"""A fetch job's plan, made once and stored as its job.planned event: a fetcher that restarts mid-job
+carries on with the same segments, batch ids and child jobs instead of planning anew."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from shared.exchange import ExchangeClient
+from shared.messages import JobCommand
+from shared.plan_inputs import Scope, plan_scope
+from shared.planner import Segment, summarize
+from shared.runtime import Runtime
+
+
+def scope_of(cmd: JobCommand) -> Scope:
+    return Scope(cmd.exchange, cmd.symbol, cmd.timeframe, cmd.start_ms, cmd.end_ms,
+                 bool(cmd.options.get("seed_from_zip", True)))
+
+
+def describe(segments: list[Segment]) -> str:
+    parts = [f"{s.kind} {s.start_ms}..{s.end_ms}" for s in segments]
+    summary = summarize(segments)["totals"]
+    return (f"Plan: {len(segments)} segment(s) ({', '.join(s.kind for s in segments)}); about"
+            f" {summary['calls']} exchange call(s), {summary['seconds']:.0f} s") if parts else "Plan: nothing to do"
+
+
+async def planned(rt: Runtime, client: ExchangeClient, cmd: JobCommand) -> list[Segment]:
+    stored = await rt.pool.fetchval(
+        "SELECT data FROM data_job_events WHERE job_id = $1 AND dedup_key = 'planned'", cmd.job_id)
+    if stored is not None:
+        return [Segment(**s) for s in stored["segments_raw"]]
+    segments = await plan_scope(rt.pool, client, scope_of(cmd), rate_limit_s=rt.settings.kraken_rate_limit_ms / 1000)
+    await rt.events.emit(cmd.job_id, "job.planned", summarize(segments) | {
+        "segments_raw": [asdict(s) for s in segments]}, dedup_key="planned")
+    await rt.events.emit(cmd.job_id, "job.message", {"text": describe(segments), "level": "info"},
+                         dedup_key="plan-message")
+    return segments

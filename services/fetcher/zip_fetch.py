@@ -1,0 +1,55 @@
+"""The dump part of a plan: one member of a cached OHLCVT ZIP, streamed into one staged Parquet file
+per year, each handed to the writer as a batch that vouches for its whole stretch of the segment."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from shared.dump_source import local_zip
+from shared.errors import PermanentError
+from shared.messages import CandleBatch, JobCommand
+from shared.ohlcvt_stage import StagedYear, stage_member
+from shared.planner import Segment
+from shared.runtime import Runtime
+from shared.storage import Storage
+from shared.timeframes import from_ms, to_ms
+
+
+def year_spans(start_ms: int, end_ms: int) -> list[tuple[int, tuple[int, int]]]:
+    spans, lo = [], start_ms
+    while lo < end_ms:
+        year = from_ms(lo).year
+        hi = min(end_ms, to_ms(datetime(year + 1, 1, 1, tzinfo=UTC)))
+        spans.append((year, (lo, hi)))
+        lo = hi
+    return spans
+
+
+async def zip_batches(rt: Runtime, storage: Storage, cmd: JobCommand, seg: Segment) -> list[CandleBatch]:
+    artifact = await rt.pool.fetchval("SELECT artifact FROM dump_files WHERE kind = 'ohlcvt' AND name = $1", seg.dump)
+    if artifact is None:
+        raise PermanentError(f"the dump {seg.dump} is not in the cache any more; submit the job again")
+    async with local_zip(storage, artifact) as path:
+        with tempfile.TemporaryDirectory(prefix="stage-") as tmp:
+            staged = await asyncio.to_thread(stage_member, path, seg.member, seg.fetch_start_ms, seg.fetch_end_ms,
+                                             Path(tmp))
+            return await _hand_over(storage, cmd, seg, staged)
+
+
+async def _hand_over(storage: Storage, cmd: JobCommand, seg: Segment, staged: list[StagedYear]) -> list[CandleBatch]:
+    """Uploads each staged year and names it in a batch vouching for that year's part of the segment."""
+    by_year, batches = {s.year: s for s in staged}, []
+    for year, (lo, hi) in year_spans(seg.fetch_start_ms, seg.fetch_end_ms):
+        batch_id = f"zip:{cmd.timeframe}:{lo}:{hi}"
+        part, key = by_year.get(year), None
+        if part is not None and part.rows:
+            key = f"staging/{cmd.job_id}/{batch_id.replace(':', '-')}.parquet"
+            await storage.put_file(key, part.path)
+        batches.append(CandleBatch(
+            job_id=cmd.job_id, batch_id=batch_id, exchange=cmd.exchange, symbol=cmd.symbol,
+            timeframe=cmd.timeframe, source="zip", staged=key, staged_rows=part.rows if key else 0,
+            span_start_ms=lo, span_end_ms=hi))
+    return batches

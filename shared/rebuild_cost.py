@@ -1,0 +1,46 @@
+"""What a rebuild from Kraken's Trades will cost, estimated before it starts from the trade density
+near each end of its range (one Trades page each), so an expensive job can be shown and confirmed."""
+
+from __future__ import annotations
+
+import math
+
+from shared.exchange import ExchangeClient
+from shared.timeframes import iso
+
+PAGE = 1000
+
+
+def page_density(times_ms: list[int], since_ms: int, end_ms: int) -> float:
+    """Trades per ms seen by one page asked for from since_ms. A full page spans its own time; a page
+    that is short or runs past end_ms holds every trade up to end_ms, so it is an exact count."""
+    inside = [t for t in times_ms if t < end_ms]
+    if len(times_ms) < PAGE or len(inside) < len(times_ms):
+        return len(inside) / max(end_ms - since_ms, 1)
+    return len(times_ms) / max(times_ms[-1] - since_ms, 1)
+
+
+def estimate(densities: list[float], start_ms: int, end_ms: int, rate_limit_s: float) -> dict:
+    trades = round(sum(densities) / len(densities) * (end_ms - start_ms)) if densities and end_ms > start_ms else 0
+    calls = math.ceil(trades / PAGE) + 1 if end_ms > start_ms else 0
+    return {"trades": trades, "calls": calls, "seconds": round(calls * rate_limit_s, 1),
+            "start_timestamp": iso(start_ms), "end_timestamp": iso(end_ms),
+            "density_per_hour": round(sum(densities) / len(densities) * 3_600_000, 1) if densities else 0.0}
+
+
+async def _sample(client: ExchangeClient, market_id: str, since_ms: int, end_ms: int) -> float:
+    result = await client.trades(market_id, since=str(since_ms * 1_000_000 - 1), count=PAGE)
+    rows = next((v for k, v in result.items() if k != "last"), [])
+    return page_density([int(float(r[2]) * 1000) for r in rows], since_ms, end_ms)
+
+
+async def estimate_rebuild(client: ExchangeClient, market_id: str, start_ms: int, end_ms: int, *,
+                           rate_limit_s: float) -> dict:
+    """Samples one page at the start and one a twentieth of the range before the end."""
+    if end_ms <= start_ms:
+        return estimate([], start_ms, end_ms, rate_limit_s) | {"sampled_calls": 0}
+    near_end = max(start_ms, end_ms - max((end_ms - start_ms) // 20, 60_000))
+    densities = [await _sample(client, market_id, start_ms, end_ms)]
+    if near_end > start_ms:
+        densities.append(await _sample(client, market_id, near_end, end_ms))
+    return estimate(densities, start_ms, end_ms, rate_limit_s) | {"sampled_calls": len(densities)}

@@ -1,0 +1,177 @@
+"""A fetch job planned across sources: Kraken's OHLCVT dump up to its cut-off, trades rebuilt from
+there to the REST window, REST for the newest candles. Stitched without a gap, every candle from the
+right source, every seam compared, and nothing fetched twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from shared.embedded import start_nats
+from tests.conftest import fresh_database
+from tests.integration.client import follow, get_json, lake_rows, submit
+from tests.integration.conftest import running_system
+from tests.integration.test_end_to_end import iso, stored, truth
+from tests.integration.test_rebuild import close_enough
+
+# 20 hours after the full dump's cut-off (the start of Q4): the dump ends at 00:00, REST's 720
+# minutes start at 08:01, and trades must fill the eight hours between.
+SIM_NOW = "2026-10-01T20:00:00Z"
+NOW = datetime.fromisoformat(SIM_NOW.replace("Z", "+00:00"))
+CUTOFF = datetime.fromisoformat("2026-10-01T00:00:00+00:00")
+WINDOW_START = NOW - timedelta(minutes=719)
+START, END = CUTOFF - timedelta(hours=2), NOW - timedelta(hours=1)
+
+
+@pytest.fixture(scope="module")
+async def dump_sim(tmp_path_factory):
+    from tests.kraken_sim import running_simulator
+
+    async with running_simulator(seed=5, now=SIM_NOW, rate_limit=None) as sim:
+        sim.dump_folder = tmp_path_factory.mktemp("ohlcvt")
+        sim.write_dumps(sim.dump_folder, names=("Kraken_OHLCVT.zip",), pairs=["BTC/USD"], intervals=(1, 60),
+                        start="2026-09-28T00:00:00Z")
+        yield sim
+
+
+@pytest.fixture(scope="module")
+async def stitched(dump_sim, tmp_path_factory):
+    nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("nats-stitch"))
+    try:
+        async with fresh_database() as database_url, running_system(
+                dump_sim.url, database_url, nats_url, tmp_path_factory,
+                KRAKEN_OHLCVT_SOURCE=str(dump_sim.dump_folder)) as system:
+            yield system
+    finally:
+        nats_proc.terminate()
+
+
+def dump_folder_of(system) -> Path:
+    return Path(system.env["KRAKEN_OHLCVT_SOURCE"])
+
+
+def job_request(**options) -> dict:
+    return {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m", "start_timestamp": iso(START),
+            "end_timestamp": iso(END), "options": options}
+
+
+async def _run(system, payload: dict) -> tuple[dict, list[dict]]:
+    job = await submit(system.api, payload)
+    events = await follow(system.api, job["id"])
+    return await get_json(system.api, f"/api/data-jobs/{job['id']}"), events
+
+
+def expected_source(ts: datetime, zip_end: datetime) -> str | None:
+    """None at a seam candle, which both neighbours fetch (the ranking decides, the test checks both)."""
+    if ts < zip_end:
+        return "zip"
+    if ts < WINDOW_START:
+        return "trades"
+    return None if ts == WINDOW_START else "rest"
+
+
+async def test_the_dump_is_cached_with_its_manifest(stitched):
+    for _ in range(100):
+        dumps = await get_json(stitched.api, "/api/dumps")
+        if dumps:
+            break
+        await asyncio.sleep(0.2)
+    (dump,) = dumps
+    assert dump["name"] == "Kraken_OHLCVT.zip" and len(dump["sha256"]) == 64
+    minute = next(m for m in dump["members"] if m["member"] == "XBTUSD_1.csv")
+    assert minute["last_timestamp"] < iso(CUTOFF) and minute["rows"] > 1000
+    cached = stitched.lake / "raw" / "kraken" / "ohlcvt"
+    assert (cached / "Kraken_OHLCVT.zip").read_bytes() == (dump_folder_of(stitched) / "Kraken_OHLCVT.zip").read_bytes()
+    manifest = json.loads((cached / "Kraken_OHLCVT.zip.manifest.json").read_text())
+    assert manifest["sha256"] == dump["sha256"] and {m["member"] for m in manifest["members"]} == {
+        "XBTUSD_1.csv", "XBTUSD_60.csv"}
+
+
+async def test_dry_run_shows_the_mixed_plan(stitched):
+    before = await get_json(stitched.api, "/api/data-jobs?limit=500")
+    body = await submit_dry(stitched.api, job_request(dry_run=True))
+    kinds = [s["kind"] for s in body["plan"]["segments"]]
+    assert kinds == ["zip", "trades", "rest"], body
+    zip_seg, trades_seg, rest_seg = body["plan"]["segments"]
+    assert zip_seg["start_timestamp"] == iso(START) and zip_seg["calls"] == 0
+    assert rest_seg["start_timestamp"] == iso(WINDOW_START) and rest_seg["end_timestamp"] == iso(END)
+    assert rest_seg["calls"] == 1
+    # Trades: ~8 hours of a market trading a few times a minute, sampled at both ends.
+    assert 2 <= trades_seg["calls"] <= 10 and trades_seg["seconds"] > 0
+    assert body["plan"]["totals"]["calls"] == sum(s["calls"] for s in body["plan"]["segments"])
+    assert await get_json(stitched.api, "/api/data-jobs?limit=500") == before  # nothing was created
+
+
+async def submit_dry(api: str, payload: dict) -> dict:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http, http.post(f"{api}/api/data-jobs", json=payload) as resp:
+        body = await resp.json()
+        assert resp.status == 200, body
+        return body
+
+
+async def test_dump_trades_and_rest_are_stitched_without_a_gap(stitched, dump_sim):
+    calls = dump_sim.stats()
+    view, events = await _run(stitched, job_request())
+    assert view["status"] == "completed", (view, stitched.logs())
+    zip_seg = next(s for s in view["result"]["plan"]["segments"] if s["kind"] == "zip")
+    zip_end = datetime.fromisoformat(zip_seg["end_timestamp"].replace("Z", "+00:00"))
+    assert CUTOFF - timedelta(minutes=30) < zip_end <= CUTOFF
+    assert len(view["result"]["children"]) == 1
+
+    want = truth(dump_sim, "BTC/USD", 1, START, END)
+    rows = [r for r in lake_rows(stitched.lake, "BTC/USD", "1m") if START <= r["ts"] < END]
+    assert [r[0] for r in stored(rows)] == [w[0] for w in want]  # gap-free: every candle with trades
+    for row in rows:
+        source = expected_source(row["ts"], zip_end)
+        assert source is None or row["source"] == source, row
+    dumped = [r for r in rows if r["source"] == "zip"]
+    by_ts = {w[0]: w for w in want}
+    # The dump has no vwap; everything else is Kraken's own candle.
+    assert [s[:6] + s[7:] for s in stored(dumped)] == [by_ts[s[0]][:6] + by_ts[s[0]][7:] for s in stored(dumped)]
+    others = [s for s in stored(rows) if s[0] >= int(zip_end.timestamp() * 1000)]
+    assert close_enough(others, [by_ts[s[0]] for s in others])
+
+    # Both seams were fetched from both sides; wherever the seam candle had trades it was compared.
+    seams = [zip_end - timedelta(minutes=1), WINDOW_START]
+    traded = sum(int(s.timestamp() * 1000) in by_ts for s in seams)
+    checks = view["result"]["comparisons"]["with_stored"] or {"compared": 0, "differing": 0}
+    assert checks["compared"] >= traded and checks["differing"] == 0, checks
+    assert dump_sim.stats().get("OHLC", 0) - calls.get("OHLC", 0) == 1
+
+    coverage = await get_json(stitched.api, "/api/data-coverage?exchange=kraken&symbol=BTC/USD&timeframe=1m")
+    inside = [i for i in coverage[0]["intervals"] if i["end_timestamp"] > iso(START) and i["start_timestamp"] < iso(END)]
+    assert {i["state"] for i in inside} <= {"data", "no_trades"}, inside
+    assert {i["source"] for i in inside if i["state"] == "data"} == {"zip", "trades", "rest"}
+    assert inside[0]["start_timestamp"] <= iso(START) and inside[-1]["end_timestamp"] >= iso(END)
+
+
+async def test_the_same_job_again_makes_no_exchange_calls_and_refresh_fetches_only_the_new_part(stitched, dump_sim):
+    await _run(stitched, job_request())  # held from here on, whatever ran before
+    calls = dump_sim.stats()
+    view, _ = await _run(stitched, job_request())
+    assert view["status"] == "completed"
+    assert [s["kind"] for s in view["result"]["plan"]["segments"]] == ["covered"]
+    after = dump_sim.stats()
+    assert after.get("OHLC", 0) == calls.get("OHLC", 0) and after.get("Trades", 0) == calls.get("Trades", 0)
+
+    new_end = NOW + timedelta(hours=2)
+    dump_sim.set_now(iso(new_end))
+    try:
+        view, _ = await _run(stitched, {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m",
+                                        "options": {"refresh": True}})
+        want = truth(dump_sim, "BTC/USD", 1, END, new_end)  # committed as of the later clock
+    finally:
+        dump_sim.set_now(SIM_NOW)
+    assert view["status"] == "completed", view
+    refreshed = dump_sim.stats()
+    assert refreshed.get("OHLC", 0) - after.get("OHLC", 0) == 1
+    assert refreshed.get("Trades", 0) == after.get("Trades", 0)
+    assert view["start_timestamp"] == iso(END) and view["end_timestamp"] == iso(new_end)
+    rows = [r for r in lake_rows(stitched.lake, "BTC/USD", "1m") if END <= r["ts"] < new_end]
+    assert stored(rows) == want

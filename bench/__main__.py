@@ -3,12 +3,15 @@ in the same run. Pass --quick for a smoke run on small files."""
 
 import sys
 
-from bench import rebuild_dump
+from bench import rebuild_dump, zip_parquet
 
 
 def main() -> None:
-    print("== trading-history dump import: CSV -> candles (1m..1d) -> Parquet ==", flush=True)
-    sys.argv = [sys.argv[0], *sys.argv[1:]]
+    quick = ["--quick"] if "--quick" in sys.argv[1:] else []
+    print("== OHLCVT dump member: ZIP -> Parquet ==", flush=True)
+    zip_parquet.main(quick)
+    print("\n== trading-history dump import: CSV -> candles (1m..1d) -> Parquet ==", flush=True)
+    sys.argv = [sys.argv[0], *quick]
     rebuild_dump.main()
 
 

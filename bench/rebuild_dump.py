@@ -11,17 +11,15 @@ machine only ever slows a run down.
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
-import resource
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from bench.measure import child
+from bench.measure import run_child as measure_child
 
 TIMEFRAMES = ["1m", "5m", "15m", "1h", "4h", "1d"]
 PANDAS_RULES = {"1m": "1min", "5m": "5min", "15m": "15min", "1h": "1h", "4h": "4h", "1d": "1D"}
@@ -107,28 +105,8 @@ IMPORTS = {
 }
 
 
-def child(mode: str, csv: Path, out: Path) -> None:
-    for module in IMPORTS[mode]:  # loaded before the clock starts: imports are not the work
-        importlib.import_module(module)
-    start = time.perf_counter()
-    rows = MODES[mode](csv, out)
-    seconds = time.perf_counter() - start
-    print(json.dumps({"rows": rows, "seconds": seconds, "rss": peak_rss()}))
-
-
-def peak_rss() -> int:
-    """This process's own high-water RSS. Not getrusage's ru_maxrss: that keeps the forking parent's
-    peak across exec, so a child would report the benchmark driver's memory as its own."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def run_child(mode: str, csv: Path, out: Path) -> dict:
-    cmd = [sys.executable, "-m", "bench.rebuild_dump", "--child", mode, str(csv), str(out)]
-    res = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    return measure_child("bench.rebuild_dump", mode, csv, out)
 
 
 def measure(csv: Path, out: Path, repeat: int) -> dict[str, dict]:
@@ -192,7 +170,8 @@ def main() -> None:
     ap.add_argument("--child", nargs=3, metavar=("MODE", "CSV", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        return child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        mode = args.child[0]
+        return child(MODES[mode], IMPORTS[mode], Path(args.child[1]), Path(args.child[2]))
     sizes = [1_000_000, 5_000_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     rss_by_size = []
     with tempfile.TemporaryDirectory(prefix="rebuild-bench-") as tmp:

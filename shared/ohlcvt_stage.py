@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Full, Queue
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from shared.candles import SCHEMA
+from shared.candles import PARQUET_OPTIONS, SCHEMA
 from shared.ohlcvt import iter_member_candles
 
 
@@ -24,12 +28,15 @@ class StagedYear:
     last_ms: int
 
 
+_END = object()
+
+
 class _Year:
     def __init__(self, out_dir: Path, year: int) -> None:
         self.year, self.rows, self.first, self.last = year, 0, None, None
         self.final = out_dir / f"year={year}.parquet"
         self.tmp = out_dir / f".year={year}.parquet.tmp"
-        self.writer = pq.ParquetWriter(self.tmp, SCHEMA, compression="zstd")
+        self.writer = pq.ParquetWriter(self.tmp, SCHEMA, **PARQUET_OPTIONS)
 
     def write(self, table) -> None:
         ts = table.column("ts").cast("int64")
@@ -49,21 +56,60 @@ class _Year:
         self.tmp.unlink(missing_ok=True)
 
 
+def _read_ahead(tables: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
+    """Reads (inflate + parse) on a thread of its own while the caller encodes Parquet: both release
+    the GIL, so the two halves of the work overlap on two cores. The queue bounds the memory."""
+    queue: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for table in tables:
+                while not stop.is_set():
+                    try:
+                        queue.put(table, timeout=0.2)
+                        break
+                    except Full:
+                        continue
+            queue.put(_END)
+        except BaseException as exc:  # handed to the consumer, who raises it
+            queue.put(exc)
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def stage_member(zip_path: Path, member: str, start_ms: int | None, end_ms: int | None,
                  out_dir: Path) -> list[StagedYear]:
-    years: dict[int, _Year] = {}
+    open_year: _Year | None = None
+    done: list[StagedYear] = []
     try:
-        for table in iter_member_candles(zip_path, member, start_ms, end_ms):
+        for table in _read_ahead(iter_member_candles(zip_path, member, start_ms, end_ms)):
             if not table.num_rows:
                 continue
             year_of = pc.year(table.column("ts"))
             first, last = year_of[0].as_py(), year_of[-1].as_py()
             for year in range(first, last + 1):
                 part = table if first == last else table.filter(pc.equal(year_of, year))
-                if part.num_rows:
-                    years.setdefault(year, _Year(Path(out_dir), year)).write(part)
+                if not part.num_rows:
+                    continue
+                if open_year is None or open_year.year != year:
+                    if open_year is not None:  # rows rise in time: a year once left is complete
+                        done.append(open_year.finish())
+                    open_year = _Year(Path(out_dir), year)
+                open_year.write(part)
     except BaseException:
-        for y in years.values():
-            y.abandon()
+        if open_year is not None:
+            open_year.abandon()
+        for staged in done:
+            staged.path.unlink(missing_ok=True)
         raise
-    return [years[y].finish() for y in sorted(years)]
+    return done + ([open_year.finish()] if open_year is not None else [])

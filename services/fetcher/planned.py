@@ -7,7 +7,8 @@ from dataclasses import asdict
 
 from shared.exchange import ExchangeClient
 from shared.messages import JobCommand
-from shared.plan_inputs import Scope, plan_scope
+from shared.ohlcvt import member_name
+from shared.plan_inputs import DUMP_MINUTES, Scope, plan_scope
 from shared.planner import Segment, summarize
 from shared.runtime import Runtime
 
@@ -34,4 +35,23 @@ async def planned(rt: Runtime, client: ExchangeClient, cmd: JobCommand) -> list[
         "segments_raw": [asdict(s) for s in segments]}, dedup_key="planned")
     await rt.events.emit(cmd.job_id, "job.message", {"text": describe(segments), "level": "info"},
                          dedup_key="plan-message")
+    missing = await missing_member(rt, cmd, segments)
+    if missing:
+        await rt.events.emit(cmd.job_id, "job.message", {"text": missing, "level": "warning"}, dedup_key="no-member")
     return segments
+
+
+async def missing_member(rt: Runtime, cmd: JobCommand, segments: list[Segment]) -> str | None:
+    """Says so when dumps are cached but none has this market's file for this interval."""
+    minutes = DUMP_MINUTES.get(cmd.timeframe)
+    if minutes is None or not cmd.options.get("seed_from_zip", True) or any(s.kind == "zip" for s in segments):
+        return None
+    row = await rt.pool.fetchrow(
+        "SELECT k.altname, (SELECT count(*) FROM dump_files WHERE kind = 'ohlcvt') AS files,"
+        " (SELECT count(*) FROM dump_members m WHERE m.kind = 'ohlcvt' AND m.altname = k.altname"
+        "  AND m.minutes = $3) AS members FROM markets k WHERE k.exchange = $1 AND k.symbol = $2",
+        cmd.exchange, cmd.symbol, minutes)
+    if row is None or not row["files"] or row["members"]:
+        return None
+    return (f"No cached OHLCVT dump has {member_name(row['altname'], minutes)}; the plan takes trades and REST"
+            " instead")

@@ -10,7 +10,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from shared.candles import SCHEMA, SOURCE_RANK
+from shared.candles import PARQUET_OPTIONS, SCHEMA, SOURCE_RANK
 from shared.compare import compare_candles
 
 
@@ -49,7 +49,7 @@ def compare_with_stored(existing: pa.Table | None, incoming: pa.Table) -> dict |
 
 def to_parquet(table: pa.Table) -> bytes:
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd")
+    pq.write_table(table, sink, **PARQUET_OPTIONS)
     return sink.getvalue()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ FILES = [
     ("Kraken_OHLCVT_Q1_2023.zip", "XBTUSDC_1.csv", REAL / "quarter_2023Q1_1m" / "XBTUSDC_1.csv", "BTC/USDC", "1m"),
 ]
 STEP_S = {"1h": 3600, "1m": 60}
+BROKEN, MALFORMED = "Kraken_OHLCVT_Q2_2023.zip", "Kraken_OHLCVT_Q3_2023.zip"
 
 
 def csv_rows(path: Path) -> list[tuple]:
@@ -38,8 +39,13 @@ def dump_folder(tmp_path_factory) -> Path:
     for name, member, source, _, _ in FILES:
         with zipfile.ZipFile(folder / name, "a", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.write(source, member)
-    # A file that is no ZIP at all, as a broken download would leave it: reported and skipped.
-    (folder / "Kraken_OHLCVT_Q2_2023.zip").write_bytes(b"PK\x03\x04 this is not really a zip file" * 40)
+    # A file that is no ZIP at all, as a broken download would leave it, and one whose member has a
+    # malformed row: both are reported and skipped, and nothing of them is cached.
+    (folder / BROKEN).write_bytes(b"PK\x03\x04 this is not really a zip file" * 40)
+    lines = (REAL / "quarter_2023Q1_1m" / "XBTUSDC_1.csv").read_text().splitlines()
+    lines[100] = lines[100].replace(",", ";", 2)
+    with zipfile.ZipFile(folder / MALFORMED, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("XBTUSDC_1.csv", "\n".join(lines))
     return folder
 
 
@@ -78,8 +84,9 @@ async def test_real_dump_rows_are_stored_exactly(ingest, name, member, source, s
     assert view["status"] == "completed", (view, ingest.logs())
     assert [s["kind"] for s in view["result"]["plan"]["segments"]] == ["zip"]
     assert view["result"]["exchange_calls"] <= 3  # markets and Kraken's clock; no OHLC, no Trades
-    assert any("Kraken_OHLCVT_Q2_2023.zip" in e["data"].get("text", "") for e in events
-               if e["type"] == "job.message") or _skip_reported_before(ingest)
+    messages = [e["data"]["text"] for e in events if e["type"] == "job.message"]
+    assert any(m.startswith(f"Skipped {BROKEN}: ") and "not a readable ZIP" in m for m in messages), messages
+    assert any(m.startswith(f"Skipped {MALFORMED}: ") and "line 101" in m for m in messages), messages
 
     rows = [r for r in lake_rows(ingest.lake, symbol, timeframe) if start <= r["ts"] < end]
     got = [(int(r["ts"].timestamp() * 1000), r["open"], r["high"], r["low"], r["close"], r["volume"], r["trades"])
@@ -88,6 +95,20 @@ async def test_real_dump_rows_are_stored_exactly(ingest, name, member, source, s
     assert {r["source"] for r in rows} == {"zip"} and all(r["vwap"] is None for r in rows)
 
 
-def _skip_reported_before(system) -> bool:
-    """The bad file is reported to the job that first met it; later jobs find it already judged."""
-    return "Kraken_OHLCVT_Q2_2023.zip" in system.logs()
+
+async def test_bad_files_are_not_cached_and_a_missing_member_is_reported(ingest, simulator):
+    cached = {d["name"] for d in await get_json(ingest.api, "/api/dumps")}
+    assert cached == {"Kraken_OHLCVT.zip", "Kraken_OHLCVT_Q1_2023.zip"}
+    raw = ingest.lake / "raw" / "kraken" / "ohlcvt"
+    assert sorted(p.name for p in raw.iterdir()) == sorted(
+        [n for c in cached for n in (c, f"{c}.manifest.json")])
+    await _wait_for_market(ingest.api, "BTC/USDC")
+    start = datetime(2023, 2, 1, tzinfo=UTC)
+    job = await submit(ingest.api, {"exchange": "kraken", "symbol": "BTC/USDC", "timeframe": "5m",
+                                    "start_timestamp": iso(start), "end_timestamp": iso(start + timedelta(hours=6))})
+    events = await follow(ingest.api, job["id"])
+    view = await get_json(ingest.api, f"/api/data-jobs/{job['id']}")
+    assert view["status"] == "completed", view
+    assert [s["kind"] for s in view["result"]["plan"]["segments"]] == ["trades"]
+    assert any("No cached OHLCVT dump has XBTUSDC_5.csv" in e["data"]["text"] for e in events
+               if e["type"] == "job.message")

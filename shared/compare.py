@@ -18,6 +18,19 @@ def _rel(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     return pl.when(scale == 0).then(0.0).otherwise((a - b).abs() / scale)
 
 
+def _decimals(x: pl.Expr) -> pl.Expr:
+    text = x.cast(pl.String)
+    return pl.when(text.str.contains("e")).then(12).otherwise(
+        text.str.split(".").list.get(1, null_on_oob=True).str.len_chars().fill_null(0))
+
+
+def _vwap_rel(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """Kraken prints vwap rounded to the pair's decimals, a rebuild has it exact: within half a unit of
+    the coarser side's last printed decimal, they agree (relative 0 then)."""
+    unit = pl.lit(10.0).pow(-pl.min_horizontal(_decimals(a), _decimals(b)).cast(pl.Float64)) * 0.5
+    return pl.when((a - b).abs() <= unit * (1 + 1e-9)).then(0.0).otherwise(_rel(a, b))
+
+
 def compare_candles(ours: pa.Table, theirs: pa.Table, rel_tol: float = REL_TOL) -> dict:
     """Compares every candle whose ts is in both tables. vwap and trades count only where both
     sides know them (the OHLCVT dump has no vwap)."""
@@ -25,7 +38,8 @@ def compare_candles(ours: pa.Table, theirs: pa.Table, rel_tol: float = REL_TOL) 
     right = pl.from_arrow(theirs).select(["ts", *FIELDS])
     joined = left.join(right, on="ts", how="inner", suffix="_theirs")
     diffs = [
-        _rel(pl.col(f).cast(pl.Float64), pl.col(f"{f}_theirs").cast(pl.Float64)).fill_null(0.0).alias(f"{f}_rel")
+        (_vwap_rel if f == "vwap" else _rel)(pl.col(f).cast(pl.Float64), pl.col(f"{f}_theirs").cast(pl.Float64))
+        .fill_null(0.0).alias(f"{f}_rel")
         for f in FIELDS
     ]
     joined = joined.with_columns(diffs).with_columns(

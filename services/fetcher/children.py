@@ -16,7 +16,10 @@ def child_command(cmd: JobCommand, seg: Segment) -> JobCommand:
     child_id = uuid.uuid5(cmd.job_id, f"trades:{cmd.timeframe}:{seg.fetch_start_ms}:{seg.fetch_end_ms}")
     return JobCommand(job_id=child_id, job_type="trade_rebuild", parent_id=cmd.job_id, exchange=cmd.exchange,
                       symbol=cmd.symbol, timeframe=cmd.timeframe, start_ms=seg.fetch_start_ms,
-                      end_ms=seg.fetch_end_ms, options={"timeframes": [], "empty_buckets": "sparse"})
+                      end_ms=seg.fetch_end_ms,
+                      # The parent's REST segment meets this child at a seam, where the writer compares
+                      # them; a second OHLC call only for that would be waste.
+                      options={"timeframes": [], "empty_buckets": "sparse", "compare_with_ohlc": False})
 
 
 async def spawn_child(rt: Runtime, cmd: JobCommand, seg: Segment) -> JobCommand:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from services.fetcher.rest_window import KRAKEN_INTERVAL, Candles, WindowResult, fortnights, read_window
 from shared.batches import batches_over
 from shared.candles import SCHEMA
 from shared.exchange import ExchangeClient
 from shared.messages import CandleBatch, JobCommand
+from shared.rest_window import KRAKEN_INTERVAL, Candles, WindowResult, fortnights, read_window
 from shared.timeframes import millis
 
 

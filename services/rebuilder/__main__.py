@@ -6,12 +6,14 @@ from services.rebuilder.handler import on_rebuild
 from shared.consume import consume, give_up_job
 from shared.messages import JOB_SUBJECTS, JobCommand
 from shared.runtime import Runtime, run_service
+from shared.storage import open_storage
 
 
 async def main(rt: Runtime) -> None:
+    storage = open_storage(rt.settings.storage_url, rt.settings.s3_endpoint_url)
     await consume(
         rt.bus, stream="JOBS", durable="rebuilder", subject=JOB_SUBJECTS["trade_rebuild"], model=JobCommand,
-        handler=partial(on_rebuild, rt), give_up=partial(give_up_job, rt.events), stop=rt.stop,
+        handler=partial(on_rebuild, rt, storage), give_up=partial(give_up_job, rt.events), stop=rt.stop,
         max_deliver=rt.settings.max_deliver, ack_wait_s=rt.settings.ack_wait_s,
     )
 

@@ -10,6 +10,7 @@ import asyncpg
 import pyarrow as pa
 
 from services.rebuilder.aggregate import TradeAggregator
+from services.rebuilder.raw_trades import RawTrades
 
 
 @dataclass
@@ -19,6 +20,10 @@ class RebuildState:
     pending: dict[str, list[pa.Table]] = field(default_factory=dict)  # closed candles not yet sent
     batch_ids: list[str] = field(default_factory=list)
     sent_until: dict[str, int] = field(default_factory=dict)  # per timeframe: the batches so far vouch up to here
+    dump_rows: dict[str, int] = field(default_factory=dict)  # trades taken from each dump file so far
+    dumps_done: bool = False                     # the dump part is imported; the API part follows
+    raw: RawTrades | None = None                 # include_trades: trades not yet written as Parquet
+    recent: dict[str, pa.Table] = field(default_factory=dict)  # per timeframe: the candles REST can still show
     trades: int = 0
     calls: int = 0
     finished: bool = False                       # every page is read and the last candles are sent
@@ -30,7 +35,9 @@ async def load(pool: asyncpg.Pool, job_id: UUID) -> RebuildState | None:
         return None
     # The bytes are only ever written by save() below, from this same code.
     state = pickle.loads(row["state"])  # noqa: S301
-    state.__dict__.setdefault("sent_until", {})  # saved before spans were recorded
+    for name, value in (("sent_until", {}), ("dump_rows", {}), ("dumps_done", False), ("raw", None),
+                        ("recent", {})):
+        state.__dict__.setdefault(name, value)  # saved by an older version
     return state
 
 

@@ -1,96 +1,96 @@
-"""on_rebuild: one trade_rebuild job, from Kraken's trades to candles of every requested timeframe."""
+"""on_rebuild: one trade_rebuild job, from Kraken's trades (the trading-history dump first, where one is
+cached, then the Trades API) to candles of every requested timeframe."""
 
 from __future__ import annotations
 
+import polars as pl
 import pyarrow as pa
 import structlog
 
 from services.rebuilder import checkpoint
 from services.rebuilder.aggregate import TradeAggregator
 from services.rebuilder.checkpoint import RebuildState
+from services.rebuilder.dump_import import import_dumps
+from services.rebuilder.ohlc_check import check_against_ohlc
+from services.rebuilder.progress import report
+from services.rebuilder.raw_trades import RawTrades, to_bytes
 from services.rebuilder.rebuild import NS_PER_MS, page_trades, start_cursor
-from shared.batches import batch_of
-from shared.candles import SCHEMA
+from services.rebuilder.sending import send, timeframes_of
 from shared.exchange import ExchangeClient
 from shared.lifecycle import has_ended
-from shared.messages import CANDLES_SUBJECT, JobCommand
+from shared.messages import JobCommand
 from shared.runtime import Runtime
-from shared.timeframes import iso, millis
+from shared.storage import Storage
 
 log = structlog.get_logger()
 
 
-def timeframes_of(cmd: JobCommand) -> list[str]:
-    return list(dict.fromkeys([cmd.timeframe, *cmd.options.get("timeframes", [])]))
+def new_state(cmd: JobCommand) -> RebuildState:
+    aggregator = TradeAggregator(timeframes_of(cmd), start_ms=cmd.start_ms,
+                                 empty=cmd.options.get("empty_buckets", "sparse"))
+    raw = RawTrades(cmd.exchange, cmd.symbol) if cmd.options.get("include_trades") else None
+    return RebuildState(cursor=start_cursor(cmd.start_ms), aggregator=aggregator, raw=raw)
 
 
-def _span(cmd: JobCommand, state: RebuildState, tf: str, table: pa.Table, final: bool) -> tuple[int, int]:
-    """What a batch vouches for: from where the last one ended to its last candle's close, and at the
-    end up to the last bucket the job's range closes. Trades show every bucket in between empty."""
-    step = millis(tf)
-    lo = state.sent_until.get(tf, -(-cmd.start_ms // step) * step)
-    if final:
-        return lo, max(lo, cmd.end_ms // step * step)
-    return lo, table.column("ts").cast(pa.int64())[-1].as_py() + step
+async def _keep_raw(storage: Storage, state: RebuildState, trades: pa.Table | pl.DataFrame, final: bool) -> None:
+    if state.raw is None:
+        return
+    state.raw.add(trades)
+    for key, table in state.raw.due(final):
+        await storage.write_atomic(key, to_bytes(table))
+        if key not in state.raw.files:
+            state.raw.files.append(key)
+            state.raw.written += table.num_rows
 
 
-async def _send(rt: Runtime, cmd: JobCommand, state: RebuildState, closed: dict[str, pa.Table], force: bool) -> None:
-    """Queues closed candles; sends a timeframe's queue once it is a full batch, and everything at the
-    end (an empty batch too, so the ledger learns the quiet tail of the range)."""
-    for tf, table in closed.items():
-        if table.num_rows:
-            state.pending.setdefault(tf, []).append(table.select(list(SCHEMA.names)).cast(SCHEMA))
-    for tf in timeframes_of(cmd):
-        parts = state.pending.get(tf, [])
-        rows = sum(p.num_rows for p in parts)
-        if not (force or rows >= rt.settings.batch_rows):
-            continue
-        table = pa.concat_tables(parts) if parts else SCHEMA.empty_table()
-        span = _span(cmd, state, tf, table, force)
-        if not rows and span[0] >= span[1]:
-            continue
-        batch = batch_of(table, job_id=cmd.job_id, exchange=cmd.exchange, symbol=cmd.symbol, timeframe=tf,
-                         source="trades", prefix="trades", span=span)
-        await rt.bus.publish(CANDLES_SUBJECT, batch, msg_id=f"{cmd.job_id}:{batch.batch_id}")
-        state.batch_ids.append(batch.batch_id)
-        state.pending[tf] = []
-        state.sent_until[tf] = span[1]
-
-
-async def on_rebuild(rt: Runtime, cmd: JobCommand) -> None:
+async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
     if await has_ended(rt.pool, cmd.job_id):
         return
     state = await checkpoint.load(rt.pool, cmd.job_id)
     await rt.events.emit(cmd.job_id, "job.started", {"worker": "rebuilder", "resumed": state is not None})
-    if state is None:
-        aggregator = TradeAggregator(timeframes_of(cmd), start_ms=cmd.start_ms,
-                                     empty=cmd.options.get("empty_buckets", "sparse"))
-        state = RebuildState(cursor=start_cursor(cmd.start_ms), aggregator=aggregator)
-    span = max(cmd.end_ms - cmd.start_ms, 1)
+    state = state or new_state(cmd)
 
     async def notify(text: str) -> None:
         await rt.events.emit(cmd.job_id, "job.message", {"text": text, "level": "warning"})
 
-    async def on_page(state: RebuildState, trades: pa.Table, done: bool) -> None:
-        await _send(rt, cmd, state, state.aggregator.feed(trades), force=False)
+    async def feed(state: RebuildState, trades: pa.Table | pl.DataFrame, reached_ms: int, done: bool) -> None:
+        await send(rt, cmd, state, state.aggregator.feed(trades), force=False)
+        await _keep_raw(storage, state, trades, done)
         if done:
-            await _send(rt, cmd, state, state.aggregator.finish(cmd.end_ms), force=True)
+            await send(rt, cmd, state, state.aggregator.finish(cmd.end_ms), force=True)
             state.finished = True
         await checkpoint.save(rt.pool, cmd.job_id, state)
-        reached = min(int(state.cursor) // NS_PER_MS, cmd.end_ms)
-        await rt.events.emit(cmd.job_id, "job.progress", {
-            "progress": 1.0 if done else max(0.0, (reached - cmd.start_ms) / span),
-            "last_timestamp": iso(reached), "trades": state.trades, "calls": state.calls,
-        })
+        await report(rt, cmd, state, reached_ms, done)
 
-    if not state.finished:
-        async with ExchangeClient(rt.settings, notify) as client:
-            market = await client.market(cmd.symbol)
+    async def on_chunk(state: RebuildState, trades: pl.DataFrame, reached_ms: int) -> None:
+        await feed(state, trades, reached_ms, False)
+
+    async def on_page(state: RebuildState, trades: pa.Table, done: bool) -> None:
+        await feed(state, trades, int(state.cursor) // NS_PER_MS, done)
+
+    async with ExchangeClient(rt.settings, notify) as client:
+        if not state.finished:
+            handover = await import_dumps(rt, storage, cmd, state, on_chunk, notify)
+            if handover is not None and handover >= cmd.end_ms:
+                await feed(state, pl.DataFrame(schema={"ts": pl.Int64, "price": pl.Float64, "volume": pl.Float64}),
+                           cmd.end_ms, True)
+        market = await client.market(cmd.symbol)
+        if not state.finished:
             await page_trades(client, market["id"], state, cmd.end_ms, on_page)
+
+        async def tell(text: str, level: str) -> None:
+            await rt.events.emit(cmd.job_id, "job.message", {"text": text, "level": level})
+
+        comparisons = {}
+        if cmd.options.get("compare_with_ohlc", True):
+            comparisons = await check_against_ohlc(client, cmd, state, market["id"], tell)
     await rt.events.emit(cmd.job_id, "job.fetched", {
         "batch_ids": state.batch_ids, "trades": state.trades, "exchange_calls": state.calls,
-        "rows": None, "not_fetched": [],
+        "dump_trades": sum(state.dump_rows.values()), "rows": None, "not_fetched": [],
+        "comparisons": comparisons,
+        "trade_files": [storage.uri(k) for k in state.raw.files] if state.raw else [],
+        "trades_written": state.raw.written if state.raw else 0,
     }, dedup_key="fetched")
     await checkpoint.drop(rt.pool, cmd.job_id)
     log.info("job.rebuilt", job_id=str(cmd.job_id), trades=state.trades, calls=state.calls,
-             batches=len(state.batch_ids))
+             dump_trades=sum(state.dump_rows.values()), batches=len(state.batch_ids))

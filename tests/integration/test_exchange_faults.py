@@ -59,7 +59,7 @@ async def test_faults_and_rate_limit_change_nothing(simulator_factory):
     async with simulator_factory(faults=None, rate_limit=None) as clean_sim:
         clean, clean_client = await run_all(clean_sim.url, [])
     messages: list[str] = []
-    async with simulator_factory(faults="p=0.2", rate_limit=(4, 20.0)) as hostile:
+    async with simulator_factory(faults="p=0.2", rate_limit=(2, 5.0)) as hostile:
         faulty, client = await run_all(hostile.url, messages)
         stats = hostile.stats()
     assert faulty == clean

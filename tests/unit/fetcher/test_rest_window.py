@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from services.fetcher.rest_window import OLDER_THAN_WINDOW, STILL_OPEN, Candles, fortnights, read_window
+from shared.rest_window import OLDER_THAN_WINDOW, STILL_OPEN, Candles, fortnights, read_window
 
 CAPTURE = Path(__file__).parents[2] / "data" / "kraken" / "rest" / "ohlc_aiohttp_00_public_OHLC.json"
 H = 3_600_000

@@ -1,0 +1,63 @@
+"""Importing the trading-history dump's part of a rebuild, a chunk at a time, checkpointed after each
+chunk; then handing over to Kraken's Trades API exactly where the dump ends."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import polars as pl
+import structlog
+
+from services.rebuilder.checkpoint import RebuildState
+from services.rebuilder.dump_part import DumpStretch, dump_stretches
+from services.rebuilder.rebuild import start_cursor
+from services.rebuilder.trades_dump import iter_trade_batches
+from shared.dump_source import local_zip, sync_dumps
+from shared.messages import JobCommand
+from shared.runtime import Runtime
+from shared.storage import Storage
+from shared.timeframes import iso
+
+log = structlog.get_logger()
+OnChunk = Callable[[RebuildState, pl.DataFrame, int], Awaitable[None]]
+
+
+async def _import(storage: Storage, stretch: DumpStretch, state: RebuildState, on_chunk: OnChunk) -> None:
+    skip = state.dump_rows.get(stretch.name, 0)  # taken before a restart: fed already, in the checkpoint
+    async with local_zip(storage, stretch.artifact) as path:
+        chunks = iter_trade_batches(path, member=stretch.member, start_s=stretch.start_ms // 1000,
+                                    end_s=-(-stretch.end_ms // 1000))
+        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+            if skip >= chunk.height:
+                skip -= chunk.height
+                continue
+            chunk, skip = chunk.slice(skip), 0
+            state.dump_rows[stretch.name] = state.dump_rows.get(stretch.name, 0) + chunk.height
+            state.trades += chunk.height
+            await on_chunk(state, chunk, int(chunk.get_column("ts")[-1]) // 1_000_000)
+
+
+async def import_dumps(rt: Runtime, storage: Storage, cmd: JobCommand, state: RebuildState, on_chunk: OnChunk,
+                       notify: Callable[[str], Awaitable[None]]) -> int | None:
+    """Imports what the cached dumps hold of [start, end); the instant the API must take over from
+    (None when no dump covers the start). The cursor is set so that no trade is lost or repeated."""
+    if rt.settings.kraken_trades_source and not state.dumps_done:
+        await sync_dumps("trades", rt.settings.kraken_trades_source, storage, rt.pool, notify)
+    stretches = await dump_stretches(rt.pool, cmd)
+    if not stretches:
+        return None
+    handover = stretches[-1].end_ms
+    if not state.dumps_done:
+        for stretch in stretches:
+            await _import(storage, stretch, state, on_chunk)
+        state.dumps_done = True
+        state.cursor = start_cursor(handover)
+        log.info("dump.imported", job_id=str(cmd.job_id), files=[s.name for s in stretches],
+                 trades=sum(state.dump_rows.values()), handover=iso(handover))
+        if handover < cmd.end_ms:
+            await rt.events.emit(cmd.job_id, "job.message", {
+                "text": f"The trading-history dump covers up to {iso(handover)}"
+                        f" ({sum(state.dump_rows.values())} trades); continuing from Kraken's Trades API",
+                "level": "info"}, dedup_key="handover")
+    return handover

@@ -1,0 +1,67 @@
+"""Rebuilt candles held against Kraken's own: where the REST OHLC window (its newest 720 candles)
+overlaps the rebuilt range, every overlapping candle is compared, and the job is told the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from services.rebuilder.checkpoint import RebuildState
+from services.rebuilder.sending import timeframes_of
+from shared.candles import SCHEMA
+from shared.compare import compare_candles
+from shared.exchange import ExchangeClient
+from shared.messages import JobCommand
+from shared.rest_window import KRAKEN_INTERVAL, read_window
+from shared.timeframes import millis
+
+Notify = Callable[[str], Awaitable[None]]
+
+
+def kraken_table(rows: list[list], last_s: int, lo: int, hi: int, interval: int) -> pa.Table:
+    window = read_window(rows, last_s, lo, hi, interval)
+    c = window.candles
+    return pa.table(dict(zip(SCHEMA.names, [*c.columns(), ["rest"] * len(c)], strict=True)), schema=SCHEMA)
+
+
+def compare_window(ours: pa.Table | None, theirs: pa.Table, lo: int, hi: int) -> dict:
+    """Every candle of [lo, hi) on either side: equal where both have it, and a candle only one side
+    has counts as a difference (Kraken's flat no-trade rows are no candle)."""
+    ours = ours if ours is not None else SCHEMA.empty_table()
+    ts = ours.column("ts").cast(pa.int64())
+    ours = ours.filter(pc.and_(pc.greater_equal(ts, lo), pc.less(ts, hi)))
+    report = compare_candles(ours, theirs)
+    mine = set(ours.column("ts").cast(pa.int64()).to_pylist())
+    kraken = set(theirs.column("ts").cast(pa.int64()).to_pylist())
+    report["only_rebuilt"], report["only_kraken"] = len(mine - kraken), len(kraken - mine)
+    report["differing"] += report["only_rebuilt"] + report["only_kraken"]
+    return report
+
+
+def _text(tf: str, report: dict) -> tuple[str, str]:
+    total = report["compared"] + report["only_rebuilt"] + report["only_kraken"]
+    if not report["differing"]:
+        return f"{tf}: {report['matched']} of {total} candles match Kraken's OHLC", "info"
+    return (f"{tf}: {report['differing']} of {total} candles differ from Kraken's OHLC ({report['only_rebuilt']}"
+            f" only rebuilt, {report['only_kraken']} only at Kraken; largest relative difference"
+            f" {report['max_rel_diff']:.3g})", "warning")
+
+
+async def check_against_ohlc(client: ExchangeClient, cmd: JobCommand, state: RebuildState, market_id: str,
+                             emit: Notify) -> dict[str, dict]:
+    now_ms = await client.server_time_ms()
+    out = {}
+    for tf in timeframes_of(cmd):
+        interval, step = KRAKEN_INTERVAL.get(tf), millis(tf)
+        committed_end = now_ms // step * step
+        lo, hi = max(cmd.start_ms, committed_end - 719 * step), min(cmd.end_ms // step * step, committed_end)
+        if interval is None or tf == "2w" or lo >= hi:
+            continue
+        result = await client.ohlc(market_id, interval)
+        rows = next((v for k, v in result.items() if k != "last"), [])
+        out[tf] = compare_window(state.recent.get(tf), kraken_table(rows, int(result.get("last", 0)), lo, hi,
+                                                                     interval), lo, hi)
+        await emit(*_text(tf, out[tf]))
+    return out

@@ -1,0 +1,17 @@
+"""One progress event per unit of rebuild work (a Trades page, a dump chunk)."""
+
+from __future__ import annotations
+
+from services.rebuilder.checkpoint import RebuildState
+from shared.messages import JobCommand
+from shared.runtime import Runtime
+from shared.timeframes import iso
+
+
+async def report(rt: Runtime, cmd: JobCommand, state: RebuildState, reached_ms: int, done: bool) -> None:
+    reached = min(max(reached_ms, cmd.start_ms), cmd.end_ms)
+    await rt.events.emit(cmd.job_id, "job.progress", {
+        "progress": 1.0 if done else (reached - cmd.start_ms) / max(cmd.end_ms - cmd.start_ms, 1),
+        "last_timestamp": iso(reached), "trades": state.trades, "calls": state.calls,
+        "dump_trades": sum(state.dump_rows.values()),
+    })

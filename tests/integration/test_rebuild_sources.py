@@ -1,0 +1,117 @@
+"""A rebuild that starts in Kraken's trading-history dump and hands over to the Trades API exactly at
+the dump's end; raw trades kept as Parquet; rebuilt candles checked against Kraken's own OHLC; and the
+cost estimate with its confirm step."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import aiohttp
+import pyarrow.dataset as ds
+import pytest
+
+from shared.embedded import start_nats
+from tests.conftest import fresh_database
+from tests.integration.client import follow, get_json, lake_rows, submit
+from tests.integration.conftest import running_system
+from tests.integration.test_end_to_end import NOW, iso, truth
+from tests.integration.test_rebuild import MINUTES, close_enough, rebuilt
+
+CUTOFF = datetime.fromisoformat("2026-10-01T00:00:00+00:00")  # the simulator's dump ends at its quarter
+CONFIRM_CALLS = 30
+
+
+def ns(dt: datetime) -> int:
+    return int(dt.timestamp() * 1e9)
+
+
+@pytest.fixture(scope="module")
+async def dumped(simulator, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("trades-dump")
+    simulator.write_dumps(folder, names=("Kraken_Trading_History_Q3_2026.zip",), pairs=["BTC/USD"],
+                          start="2026-09-29T00:00:00Z")
+    nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("nats-rebuild"))
+    try:
+        async with fresh_database() as database_url, running_system(
+                simulator.url, database_url, nats_url, tmp_path_factory, KRAKEN_TRADES_SOURCE=str(folder),
+                REBUILD_CONFIRM_CALLS=str(CONFIRM_CALLS)) as system:
+            yield system
+    finally:
+        nats_proc.terminate()
+
+
+def request(start: datetime, end: datetime, **options) -> dict:
+    return {"job_type": "trade_rebuild", "exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m",
+            "start_timestamp": iso(start), "end_timestamp": iso(end),
+            "options": {"timeframes": ["5m", "15m", "1h"], "confirm": True} | options}
+
+
+async def _run(system, payload: dict) -> tuple[dict, list[dict]]:
+    job = await submit(system.api, payload)
+    events = await follow(system.api, job["id"])
+    return await get_json(system.api, f"/api/data-jobs/{job['id']}"), events
+
+
+async def test_dump_then_api_hand_over_exactly_at_the_dump_end(dumped, simulator):
+    start, end = CUTOFF - timedelta(hours=12), CUTOFF + timedelta(hours=6)
+    in_dump = simulator.trades("BTC/USD", ns(start), ns(CUTOFF)).n
+    from_api = simulator.trades("BTC/USD", ns(CUTOFF), ns(end)).n
+    calls_before = simulator.stats().get("Trades", 0)
+    view, events = await _run(dumped, request(start, end, include_trades=True))
+    assert view["status"] == "completed", (view, dumped.logs())
+    fetched = next(e["data"] for e in events if e["type"] == "job.fetched")
+    assert fetched["dump_trades"] == in_dump and fetched["trades"] == in_dump + from_api
+    calls = simulator.stats().get("Trades", 0) - calls_before
+    assert 1 <= calls <= math.ceil(from_api / 1000) + 1, (calls, from_api)
+    assert any("dump covers up to 2026-10-01T00:00:00Z" in e["data"]["text"] for e in events
+               if e["type"] == "job.message")
+    for tf, minutes in MINUTES.items():
+        assert close_enough(rebuilt(lake_rows(dumped.lake, "BTC/USD", tf), start, end),
+                            truth(simulator, "BTC/USD", minutes, start, end)), tf
+
+    # include_trades: every trade once, dump rows (whole seconds, no id) then API rows (with ids).
+    folder = dumped.lake / "trades" / "exchange=kraken" / "symbol=BTC-USD"
+    table = ds.dataset(folder, format="parquet", partitioning="hive").to_table().sort_by("ts")
+    assert table.num_rows == in_dump + from_api == fetched["trades_written"]
+    ts = table.column("ts").cast("int64").to_pylist()
+    want = simulator.trades("BTC/USD", ns(start), ns(end))
+    assert [t // 10**9 for t in ts] == [int(t) // 10**9 for t in want.ts_ns]
+    ids = [i for i in table.column("trade_id").to_pylist() if i is not None]
+    assert len(ids) == len(set(ids)) == from_api
+    assert {p.name.split("=")[1] for p in folder.iterdir()} == {"2026-09-30", "2026-10-01"}
+
+
+async def test_rebuilt_candles_are_checked_against_krakens_ohlc(dumped, simulator):
+    start, end = NOW - timedelta(hours=6), NOW - timedelta(hours=1)
+    view, events = await _run(dumped, request(start, end))
+    assert view["status"] == "completed", view
+    checks = view["result"]["comparisons"]["with_kraken_ohlc"]
+    for tf, minutes in MINUTES.items():
+        candles = len(truth(simulator, "BTC/USD", minutes, start, end))
+        assert checks[tf]["compared"] == candles and checks[tf]["differing"] == 0, (tf, checks[tf])
+    assert any(e["data"]["text"].startswith("1h: 5 of 5 candles match Kraken's OHLC") for e in events
+               if e["type"] == "job.message")
+
+
+async def test_an_expensive_rebuild_needs_confirming_and_a_dry_run_shows_its_cost(dumped, simulator):
+    start, end = NOW - timedelta(days=30), NOW - timedelta(days=10)
+    real = simulator.trades("BTC/USD", ns(start), ns(end)).n
+    payload = request(start, end)
+    payload["options"].pop("confirm")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{dumped.api}/api/data-jobs", json=payload | {
+                "options": payload["options"] | {"dry_run": True}}) as resp:
+            preview = await resp.json()
+        assert resp.status == 200, preview
+        estimate = preview["estimate"]
+        assert preview["needs_confirm"] and estimate["sampled_calls"] == 2
+        # Sampled at two ends of a market whose activity varies from day to day: within a factor of 2.
+        assert real / 2 <= estimate["trades"] <= real * 2, (estimate, real)
+        assert estimate["calls"] == math.ceil(estimate["trades"] / 1000) + 1
+        async with http.post(f"{dumped.api}/api/data-jobs", json=payload) as resp:
+            refused = await resp.json()
+        assert resp.status == 422 and refused["field"] == "options.confirm", refused
+        assert f"about {estimate['calls']} Kraken calls" in refused["reason"], refused
+    jobs = await get_json(dumped.api, "/api/data-jobs?limit=500")
+    assert all(j["start_timestamp"] != iso(start) for j in jobs)  # neither created a job

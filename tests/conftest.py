@@ -9,8 +9,13 @@ import uuid
 
 import asyncpg
 import pytest
+from hypothesis import settings
 
 from shared.embedded import start_nats
+
+# Timings on a shared 2-core machine vary; hypothesis' per-example deadline would make them flaky.
+settings.register_profile("project", deadline=None)
+settings.load_profile("project")
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

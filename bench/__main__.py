@@ -3,7 +3,7 @@ in the same run. Pass --quick for a smoke run on small files."""
 
 import sys
 
-from bench import rebuild_dump, zip_parquet
+from bench import rebuild_dump, rest_rebuild, zip_parquet
 
 
 def main() -> None:
@@ -13,6 +13,8 @@ def main() -> None:
     print("\n== trading-history dump import: CSV -> candles (1m..1d) -> Parquet ==", flush=True)
     sys.argv = [sys.argv[0], *quick]
     rebuild_dump.main()
+    print("\n== trade rebuild, REST path: Kraken's Trades at its public rate limit (simulator) ==", flush=True)
+    rest_rebuild.main(quick)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ def _op(summary: str, params: list | None = None, body: bool = False, stream: bo
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/JobRequest"}}}}
         op["responses"]["201"] = {"description": "Job queued: {id, status, submitted_at}"}
+        op["responses"]["200"] = {"description": "options.dry_run: the plan (segments with calls, rows and"
+                                                 " seconds) or a rebuild's estimate; nothing is created"}
     if stream:
         op["responses"]["200"] = {"description": "text/event-stream of job events; resumes after Last-Event-ID"}
     return op
@@ -38,7 +40,10 @@ def document() -> dict:
             "/api/data-jobs": {"post": _op("Submit a job", body=True), "get": _op("Recent jobs", _query("limit"))},
             "/api/data-jobs/{id}": {"get": _op("A job's status, progress and result", JOB_ID)},
             "/api/data-jobs/{id}/events": {"get": _op("The job's events (SSE)", JOB_ID, stream=True)},
-            "/api/data-coverage": {"get": _op("Stored ranges per timeframe", _query("exchange", "symbol"))},
+            "/api/data-coverage": {"get": _op("Stored ranges per timeframe, with the ledger's intervals"
+                                              " (data by source, no_trades, missing)",
+                                              _query("exchange", "symbol", "timeframe"))},
+            "/api/dumps": {"get": _op("Cached official dump files and what each member covers")},
             "/api/exchanges": {"get": _op("Exchanges and their timeframes")},
             "/api/markets": {"get": _op("Markets of an exchange", _query("exchange", "all"))},
             "/healthz": {"get": _op("Liveness")},

@@ -175,3 +175,20 @@ async def test_the_same_job_again_makes_no_exchange_calls_and_refresh_fetches_on
     assert view["start_timestamp"] == iso(END) and view["end_timestamp"] == iso(new_end)
     rows = [r for r in lake_rows(stitched.lake, "BTC/USD", "1m") if END <= r["ts"] < new_end]
     assert stored(rows) == want
+
+
+async def test_full_history_starts_at_the_dump_or_at_the_first_trade(stitched, dump_sim):
+    dumps = await get_json(stitched.api, "/api/dumps")
+    minute = next(m for d in dumps for m in d["members"] if m["member"] == "XBTUSD_1.csv")
+    body = await submit_dry(stitched.api, {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m",
+                                           "end_timestamp": iso(END), "options": {"full_history": True, "dry_run": True}})
+    assert body["start_timestamp"] == minute["first_timestamp"]
+    assert body["plan"]["segments"][0]["kind"] == "zip"
+    # No weekly file in the dump: Kraken's first trade decides, floored to its week (a Thursday).
+    weekly = await submit_dry(stitched.api, {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1w",
+                                             "end_timestamp": iso(END), "options": {"full_history": True, "dry_run": True}})
+    listed = dump_sim.pair("BTC/USD").listed_s
+    first_s = int(dump_sim.trades("BTC/USD", listed * 10**9, (listed + 7 * 86400) * 10**9).ts_ns[0]) // 10**9
+    week = 7 * 86400
+    assert weekly["start_timestamp"] == iso(datetime.fromtimestamp(first_s // week * week, tz=NOW.tzinfo))
+    assert [s["kind"] for s in weekly["plan"]["segments"]] == ["rest"]

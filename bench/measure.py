@@ -22,9 +22,11 @@ def peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def child(work: Callable[..., int], imports: list[str], *args: Path) -> None:
+def child(work: Callable[..., int], imports: list[str], *args: Path, warmup: tuple[Path, ...] | None = None) -> None:
     for module in imports:  # loaded before the clock starts: imports are not the work
         importlib.import_module(module)
+    if warmup is not None:  # thread pools and first-call setup are not the work either
+        work(*warmup)
     start = time.perf_counter()
     rows = work(*args)
     seconds = time.perf_counter() - start

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from queue import Full, Queue
 
-import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from shared.candles import PARQUET_OPTIONS, SCHEMA
 from shared.ohlcvt import iter_member_candles
+from shared.read_ahead import read_ahead
 
 
 @dataclass(frozen=True)
@@ -26,9 +23,6 @@ class StagedYear:
     rows: int
     first_ms: int
     last_ms: int
-
-
-_END = object()
 
 
 class _Year:
@@ -56,43 +50,12 @@ class _Year:
         self.tmp.unlink(missing_ok=True)
 
 
-def _read_ahead(tables: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
-    """Reads (inflate + parse) on a thread of its own while the caller encodes Parquet: both release
-    the GIL, so the two halves of the work overlap on two cores. The queue bounds the memory."""
-    queue: Queue = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for table in tables:
-                while not stop.is_set():
-                    try:
-                        queue.put(table, timeout=0.2)
-                        break
-                    except Full:
-                        continue
-            queue.put(_END)
-        except BaseException as exc:  # handed to the consumer, who raises it
-            queue.put(exc)
-
-    thread = threading.Thread(target=produce, daemon=True)
-    thread.start()
-    try:
-        while (item := queue.get()) is not _END:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
-
-
 def stage_member(zip_path: Path, member: str, start_ms: int | None, end_ms: int | None,
                  out_dir: Path) -> list[StagedYear]:
     open_year: _Year | None = None
     done: list[StagedYear] = []
     try:
-        for table in _read_ahead(iter_member_candles(zip_path, member, start_ms, end_ms)):
+        for table in read_ahead(iter_member_candles(zip_path, member, start_ms, end_ms)):
             if not table.num_rows:
                 continue
             year_of = pc.year(table.column("ts"))

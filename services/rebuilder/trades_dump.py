@@ -18,6 +18,7 @@ import polars as pl
 import pyarrow as pa
 
 from services.rebuilder.aggregate import TradeAggregator
+from shared.dump_rows import has_header
 
 CSV_SCHEMA = {"ts": pl.Int64, "price": pl.Float64, "volume": pl.Float64}
 NS_PER_S = 1_000_000_000
@@ -33,16 +34,6 @@ def _open(source: Source, member: str | None, stack: contextlib.ExitStack) -> IO
 def _first_line(source: Source, member: str | None) -> bytes:
     with contextlib.ExitStack() as stack:
         return _open(source, member, stack).readline(4096)
-
-
-def has_header(first_line: bytes) -> bool:
-    """Old files start with data; newer copies may add a header line such as `timestamp,price,volume`."""
-    field = first_line.lstrip(b"\xef\xbb\xbf").split(b",", 1)[0].strip()
-    try:
-        float(field)
-    except ValueError:
-        return bool(field)
-    return False
 
 
 def _chunks(stream: IO[bytes], header: bool, chunk_bytes: int) -> Iterator[pl.DataFrame]:
@@ -67,7 +58,7 @@ def iter_trade_batches(
     member: str | None = None,
     start_s: int | None = None,
     end_s: int | None = None,
-    batch_rows: int = 250_000,
+    batch_rows: int = 1_000_000,
     chunk_bytes: int = 8 << 20,
 ) -> Iterator[pl.DataFrame]:
     """Trades with start_s <= unix_s < end_s as DataFrames (ts in ns, price, volume), file order kept.

@@ -6,7 +6,7 @@ import structlog
 
 from services.fetcher.children import spawn_child
 from services.fetcher.dumps import sync_ohlcvt
-from services.fetcher.planned import planned
+from services.fetcher.planned import check_cost, planned
 from services.fetcher.rest_fetch import fetch_rest
 from services.fetcher.zip_fetch import zip_batches
 from shared.exchange import ExchangeClient
@@ -64,6 +64,7 @@ async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
         if cmd.options.get("seed_from_zip", True):
             await sync_ohlcvt(rt, storage, cmd.job_id, notify)
         segments = await planned(rt, client, cmd)
+        await check_cost(rt, client, cmd, market["id"], segments)
         for i, seg in enumerate(segments, 1):
             await run_segment(rt, storage, client, cmd, market["id"], seg, out)
             await rt.events.emit(cmd.job_id, "job.progress", {

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from shared.errors import PermanentError
 from shared.exchange import ExchangeClient
 from shared.messages import JobCommand
 from shared.ohlcvt import member_name
 from shared.plan_inputs import DUMP_MINUTES, Scope, plan_scope
 from shared.planner import Segment, summarize
+from shared.rebuild_cost import estimate_rebuild
 from shared.runtime import Runtime
 
 
@@ -55,3 +57,21 @@ async def missing_member(rt: Runtime, cmd: JobCommand, segments: list[Segment]) 
         return None
     return (f"No cached OHLCVT dump has {member_name(row['altname'], minutes)}; the plan takes trades and REST"
             " instead")
+
+
+async def check_cost(rt: Runtime, client: ExchangeClient, cmd: JobCommand, market_id: str,
+                     segments: list[Segment]) -> None:
+    """A plan whose trade rebuilds would take longer than the confirm limit allows runs only when the
+    job was confirmed: the estimate samples Kraken's Trades near both ends of the rebuild range."""
+    trades = [s for s in segments if s.kind == "trades"]
+    if not trades or cmd.options.get("confirm"):
+        return
+    rate = rt.settings.kraken_rate_limit_ms / 1000
+    estimate = await estimate_rebuild(client, market_id, trades[0].fetch_start_ms, trades[-1].fetch_end_ms,
+                                      rate_limit_s=rate)
+    calls = estimate["calls"] + len(trades) - 1
+    if calls > rt.settings.rebuild_confirm_calls:
+        raise PermanentError(
+            f"the plan rebuilds {estimate['trades']} trades from Kraken's Trades API, about {calls} calls"
+            f" (~{calls * rate / 3600:.1f} h), above the limit of {rt.settings.rebuild_confirm_calls};"
+            " see the plan with options.dry_run, then resubmit with options.confirm=true")

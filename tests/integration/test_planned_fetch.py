@@ -25,6 +25,7 @@ NOW = datetime.fromisoformat(SIM_NOW.replace("Z", "+00:00"))
 CUTOFF = datetime.fromisoformat("2026-10-01T00:00:00+00:00")
 WINDOW_START = NOW - timedelta(minutes=719)
 START, END = CUTOFF - timedelta(hours=2), NOW - timedelta(hours=1)
+CONFIRM_CALLS = 20
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,7 @@ async def stitched(dump_sim, tmp_path_factory):
     try:
         async with fresh_database() as database_url, running_system(
                 dump_sim.url, database_url, nats_url, tmp_path_factory,
-                KRAKEN_OHLCVT_SOURCE=str(dump_sim.dump_folder)) as system:
+                KRAKEN_OHLCVT_SOURCE=str(dump_sim.dump_folder), REBUILD_CONFIRM_CALLS=str(CONFIRM_CALLS)) as system:
             yield system
     finally:
         nats_proc.terminate()
@@ -192,3 +193,16 @@ async def test_full_history_starts_at_the_dump_or_at_the_first_trade(stitched, d
     week = 7 * 86400
     assert weekly["start_timestamp"] == iso(datetime.fromtimestamp(first_s // week * week, tz=NOW.tzinfo))
     assert [s["kind"] for s in weekly["plan"]["segments"]] == ["rest"]
+
+
+async def test_a_plan_with_a_long_rebuild_runs_only_when_confirmed(stitched, dump_sim):
+    start, end = CUTOFF - timedelta(days=30), CUTOFF - timedelta(days=12)  # before the dump's rows
+    payload = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "15m", "start_timestamp": iso(start),
+               "end_timestamp": iso(end)}
+    preview = await submit_dry(stitched.api, payload | {"options": {"dry_run": True}})
+    assert [s["kind"] for s in preview["plan"]["segments"]] == ["trades"] and preview["needs_confirm"]
+    calls = dump_sim.stats().get("Trades", 0)
+    view, events = await _run(stitched, payload)
+    assert view["status"] == "failed" and "resubmit with options.confirm=true" in view["error"], view
+    assert dump_sim.stats().get("Trades", 0) - calls == 2  # the two sample pages, nothing rebuilt
+    assert view["result"]["children"] == []

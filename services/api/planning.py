@@ -12,7 +12,8 @@ from services.api.requests import JobRequest
 from shared import ledger, ledger_store
 from shared.exchange import ExchangeClient
 from shared.plan_inputs import Scope, dump_extents, plan_scope
-from shared.planner import earliest_start, summarize
+from shared.plan_summary import summarize
+from shared.planner import earliest_start
 from shared.rebuild_cost import estimate_rebuild
 from shared.settings import Settings
 from shared.timeframes import from_ms, iso, millis, to_ms

@@ -10,7 +10,8 @@ from shared.exchange import ExchangeClient
 from shared.messages import JobCommand
 from shared.ohlcvt import member_name
 from shared.plan_inputs import DUMP_MINUTES, Scope, plan_scope
-from shared.planner import Segment, summarize
+from shared.plan_summary import summarize
+from shared.planner import Segment
 from shared.rebuild_cost import estimate_rebuild
 from shared.runtime import Runtime
 

@@ -8,7 +8,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.planner import DumpExtent, PlanRequest, earliest_start, plan, rest_window, summarize
+from shared.plan_summary import summarize
+from shared.planner import DumpExtent, PlanRequest, earliest_start, plan, rest_window
 
 M = 60_000  # one minute in ms
 H = 60 * M

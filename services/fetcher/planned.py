@@ -22,10 +22,11 @@ def scope_of(cmd: JobCommand) -> Scope:
 
 
 def describe(segments: list[Segment]) -> str:
-    parts = [f"{s.kind} {s.start_ms}..{s.end_ms}" for s in segments]
-    summary = summarize(segments)["totals"]
+    if not segments:
+        return "Plan: nothing to do (the range holds no whole candle)"
+    totals = summarize(segments)["totals"]
     return (f"Plan: {len(segments)} segment(s) ({', '.join(s.kind for s in segments)}); about"
-            f" {summary['calls']} exchange call(s), {summary['seconds']:.0f} s") if parts else "Plan: nothing to do"
+            f" {totals['calls']} exchange call(s), {totals['seconds']:.0f} s")
 
 
 async def planned(rt: Runtime, client: ExchangeClient, cmd: JobCommand) -> list[Segment]:

@@ -49,6 +49,11 @@ BAD = [
     ({"options": {"seed_from_zip": True, "turbo": True}}, 422, "options.turbo", "unknown field"),
     ({"start_timestamp": "yesterday"}, 422, "start_timestamp", "datetime"),
     ({"start_timestamp": "2024-01-01T00:00:00"}, 422, "start_timestamp", "timezone"),
+    ({"start_timestamp": None}, 422, "start_timestamp", "unless options.full_history or options.refresh"),
+    ({"end_timestamp": None}, 422, "end_timestamp", "unless options.refresh"),
+    ({"options": {"full_history": True, "refresh": True}}, 422, "options.refresh", "cannot be combined"),
+    ({"options": {"include_trades": True}}, 422, "options.include_trades", "trade_rebuild jobs only"),
+    ({"options": {"dry_run": "maybe"}}, 422, "options.dry_run", "boolean"),
 ]
 
 

@@ -77,9 +77,7 @@ class TradeAggregator:
         if (self._last_ns is not None and ts[0] < self._last_ns) or np.any(ts[1:] < ts[:-1]):
             raise ValueError("trades must be fed in time order")
         self._last_ns = int(ts[-1])
-        cols = {"open": price, "high": price, "low": price, "close": price}
-        cols |= {"volume": volume, "pv": price * volume}
-        base = bk.reduce_sorted(cols, (ts // (self.base_ms * NS_PER_MS)) * self.base_ms)
+        base = bk.reduce_trades(ts, price, volume, self.base_ms)
         out = {}
         for tf, step in self.steps.items():
             rows = base if step == self.base_ms else bk.reduce_sorted(base, base["ts"] // step * step)

@@ -42,6 +42,23 @@ def reduce_sorted(cols: dict[str, np.ndarray], keys: np.ndarray) -> dict[str, np
     return out
 
 
+def reduce_trades(ts_ns: np.ndarray, price: np.ndarray, volume: np.ndarray, base_ms: int) -> dict[str, np.ndarray]:
+    """reduce_sorted for raw trades, without a key per trade: the bucket edges are few, so their
+    positions come from a binary search in the sorted times instead of passes over every trade."""
+    step = base_ms * 1_000_000
+    first, last = int(ts_ns[0]) // step, int(ts_ns[-1]) // step
+    edges = np.searchsorted(ts_ns, np.arange(first, last + 2, dtype=np.int64) * step)
+    used = np.flatnonzero(edges[1:] > edges[:-1])
+    starts, ends = edges[used], edges[used + 1] - 1
+    zeros = np.zeros(len(starts))
+    return {
+        "ts": (first + used).astype(np.int64) * base_ms,
+        "open": price[starts], "high": np.maximum.reduceat(price, starts), "low": np.minimum.reduceat(price, starts),
+        "close": price[ends], "volume": np.add.reduceat(volume, starts), "pv": np.add.reduceat(price * volume, starts),
+        "trades": (ends - starts + 1).astype(np.int64), "volume_lo": zeros, "pv_lo": zeros.copy(),
+    }
+
+
 def two_sum(a: float, b: float) -> tuple[float, float]:
     """Knuth's TwoSum: s + err == a + b exactly. Merging a batch's partial sum into the carried one
     keeps the rounding error in *_lo instead of dropping it, so many batches cost no precision."""

@@ -16,3 +16,8 @@ def timeframe_prefix(exchange: str, symbol: str, timeframe: str) -> str:
 def partition_key(exchange: str, symbol: str, timeframe: str, year: int) -> str:
     # One file per year partition; the writer replaces it whole, so nothing partial is visible.
     return f"{timeframe_prefix(exchange, symbol, timeframe)}year={year}/{PART_FILE}"
+
+
+def trades_key(exchange: str, symbol: str, date: str, name: str) -> str:
+    """Raw trades kept by a rebuild: one folder per UTC day (YYYY-MM-DD)."""
+    return f"trades/exchange={exchange}/symbol={symbol_dir(symbol)}/date={date}/{name}"

@@ -1,14 +1,33 @@
 """What a rebuild from Kraken's Trades will cost, estimated before it starts from the trade density
-near each end of its range (one Trades page each), so an expensive job can be shown and confirmed."""
+near each end of the part the Trades API must fetch (one Trades page each), so an expensive job can be
+shown and confirmed. The part a trading-history dump covers costs no call: it is read locally."""
 
 from __future__ import annotations
 
 import math
 
+from shared.errors import PermanentError
 from shared.exchange import ExchangeClient
 from shared.timeframes import iso
 
 PAGE = 1000
+
+
+class ConfirmationRequired(PermanentError):
+    """A rebuild above the confirm limit, submitted without options.confirm=true."""
+
+    field = "options.confirm"
+
+    def __init__(self, estimate: dict, limit: int) -> None:
+        self.estimate, self.limit = estimate, limit
+        hours = estimate["seconds"] / 3600
+        super().__init__(f"this rebuild needs about {estimate['calls']} Trades calls (~{hours:.1f} h at Kraken's"
+                         f" rate limit), above the limit of {limit}; resubmit with options.confirm=true")
+
+
+def check_confirm(estimate: dict, confirm: bool, limit: int) -> None:
+    if estimate["calls"] > limit and not confirm:
+        raise ConfirmationRequired(estimate, limit)
 
 
 def page_density(times_ms: list[int], since_ms: int, end_ms: int) -> float:
@@ -20,12 +39,29 @@ def page_density(times_ms: list[int], since_ms: int, end_ms: int) -> float:
     return len(times_ms) / max(times_ms[-1] - since_ms, 1)
 
 
+def api_part(start_ms: int, end_ms: int, dump_end_ms: int | None) -> tuple[int, dict | None]:
+    """Where the Trades API takes over (the dump's end, when the dump reaches into the range), and the
+    dump's part of the range, which costs no call."""
+    if dump_end_ms is None or dump_end_ms <= start_ms:
+        return start_ms, None
+    dump_to = min(dump_end_ms, end_ms)
+    return dump_to, {"start_timestamp": iso(start_ms), "end_timestamp": iso(dump_to), "calls": 0}
+
+
 def estimate(densities: list[float], start_ms: int, end_ms: int, rate_limit_s: float) -> dict:
     trades = round(sum(densities) / len(densities) * (end_ms - start_ms)) if densities and end_ms > start_ms else 0
     calls = math.ceil(trades / PAGE) + 1 if end_ms > start_ms else 0
     return {"trades": trades, "calls": calls, "seconds": round(calls * rate_limit_s, 1),
             "start_timestamp": iso(start_ms), "end_timestamp": iso(end_ms),
             "density_per_hour": round(sum(densities) / len(densities) * 3_600_000, 1) if densities else 0.0}
+
+
+def sample_points(start_ms: int, end_ms: int) -> list[int]:
+    """One page at the start, one a twentieth of the range (at least a minute) before the end."""
+    if end_ms <= start_ms:
+        return []
+    near_end = max(start_ms, end_ms - max((end_ms - start_ms) // 20, 60_000))
+    return [start_ms] + ([near_end] if near_end > start_ms else [])
 
 
 async def _sample(client: ExchangeClient, market_id: str, since_ms: int, end_ms: int) -> float:
@@ -35,12 +71,10 @@ async def _sample(client: ExchangeClient, market_id: str, since_ms: int, end_ms:
 
 
 async def estimate_rebuild(client: ExchangeClient, market_id: str, start_ms: int, end_ms: int, *,
-                           rate_limit_s: float) -> dict:
-    """Samples one page at the start and one a twentieth of the range before the end."""
-    if end_ms <= start_ms:
-        return estimate([], start_ms, end_ms, rate_limit_s) | {"sampled_calls": 0}
-    near_end = max(start_ms, end_ms - max((end_ms - start_ms) // 20, 60_000))
-    densities = [await _sample(client, market_id, start_ms, end_ms)]
-    if near_end > start_ms:
-        densities.append(await _sample(client, market_id, near_end, end_ms))
-    return estimate(densities, start_ms, end_ms, rate_limit_s) | {"sampled_calls": len(densities)}
+                           rate_limit_s: float, dump_end_ms: int | None = None) -> dict:
+    """Trades, calls and seconds of the API part of [start_ms, end_ms); JSON-ready."""
+    api_start, dump_part = api_part(start_ms, end_ms, dump_end_ms)
+    points = sample_points(api_start, end_ms)
+    densities = [await _sample(client, market_id, since, end_ms) for since in points]
+    return estimate(densities, api_start, end_ms, rate_limit_s) | {"sampled_calls": len(points),
+                                                                   "dump_part": dump_part}

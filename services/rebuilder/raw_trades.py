@@ -1,9 +1,11 @@
 """include_trades: the raw trades kept as Parquet, one folder per UTC day
 (`trades/exchange=…/symbol=…/date=YYYY-MM-DD/part-<first ns>-<count>.parquet`).
 
-Trades are buffered in the checkpointed state and written once a day is complete (or the buffer is
-large), so pages of 1,000 do not become thousands of files. A file's name comes from its content, so
-after a restart the same trades are written under the same name: replaced, never doubled."""
+Trades are buffered in the checkpointed state so pages of 1,000 do not become thousands of files.
+A day is cut into blocks of MAX_BUFFERED trades counted from its first trade, and its last block is
+written once the day is complete (or the job ends). So the files depend only on the trades, never on
+how pages or dump chunks happened to split them: after a restart from the checkpoint the same trades
+are written under the same names, replaced, never doubled."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from shared.lake import symbol_dir
+from shared.lake import trades_key
 
 NS_PER_DAY = 86_400 * 10**9
 MAX_BUFFERED = 200_000
@@ -45,29 +48,34 @@ class RawTrades:
             self.parts.append(normalise(trades))
 
     def due(self, final: bool) -> list[tuple[str, pa.Table]]:
-        """(key, trades) of every complete day, or of everything at the end or when the buffer is full."""
+        """(key, trades) of every full block, and of every complete day's last block (all at the end)."""
         if not self.parts:
             return []
         buffered = pa.concat_tables(self.parts)
         days = pl.from_arrow(buffered.column("ts").cast(pa.int64())).to_numpy() // NS_PER_DAY
-        flush_all = final or buffered.num_rows >= MAX_BUFFERED
-        cut = len(days) if flush_all else int((days < days[-1]).sum())
-        out = []
-        start = 0
-        while start < cut:
-            day = days[start]
-            stop = start + int((days[start:cut] == day).sum())
-            out.append(self._named(buffered.slice(start, stop - start)))
+        out, start, kept = [], 0, []
+        while start < len(days):
+            stop = start + int((days[start:] == days[start]).sum())  # sorted: the day runs on to here
+            while stop - start >= MAX_BUFFERED:
+                out.append(self._named(buffered.slice(start, MAX_BUFFERED)))
+                start += MAX_BUFFERED
+            if start < stop and (final or stop < len(days)):
+                out.append(self._named(buffered.slice(start, stop - start)))
+            elif start < stop:
+                kept = [_compact(buffered.slice(start, stop - start))]
             start = stop
-        self.parts = [buffered.slice(cut)] if cut < buffered.num_rows else []
+        self.parts = kept
         return out
 
     def _named(self, part: pa.Table) -> tuple[str, pa.Table]:
         ns = part.column("ts").cast(pa.int64())[0].as_py()
         date = datetime.fromtimestamp(ns // 10**9, UTC).strftime("%Y-%m-%d")
-        key = (f"trades/exchange={self.exchange}/symbol={symbol_dir(self.symbol)}/date={date}/"
-               f"part-{ns}-{part.num_rows}.parquet")
-        return key, part
+        return trades_key(self.exchange, self.symbol, date, f"part-{ns}-{part.num_rows}.parquet"), part
+
+
+def _compact(part: pa.Table) -> pa.Table:
+    # A slice pickles with the whole buffers under it; the kept trades go into every checkpoint.
+    return part.take(pa.array(np.arange(part.num_rows)))
 
 
 def to_bytes(table: pa.Table) -> bytes:

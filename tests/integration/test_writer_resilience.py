@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import uuid
 from datetime import timedelta
 
+import asyncpg
 import nats
 
 from shared.messages import CANDLES_SUBJECT, CandleBatch
@@ -82,3 +84,36 @@ async def test_same_batch_twice_changes_nothing(system, simulator, nats_url):
     assert after == before
     assert lake_rows(system.lake, "ETH/USD", "4h") == rows
     assert stored(rows) == truth(simulator, "ETH/USD", 240, start, end)
+
+
+async def test_a_candle_that_disagrees_with_a_stored_one_is_reported(system, simulator, database_url):
+    start, end = NOW - timedelta(days=2), NOW
+    job = await submit(system.api, {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "4h",
+                                    "start_timestamp": iso(start), "end_timestamp": iso(end)})
+    await follow(system.api, job["id"])
+    rows = [r for r in lake_rows(system.lake, "BTC/USD", "4h") if start <= r["ts"] < end][:3]
+    # The same three candles as another source would give them, the middle one's high 1% off.
+    batch = CandleBatch(
+        job_id=job["id"], batch_id="second-opinion", exchange="kraken", symbol="BTC/USD", timeframe="4h",
+        source="trades", ts=[int(r["ts"].timestamp() * 1000) for r in rows], open=[r["open"] for r in rows],
+        high=[r["high"] * (1.01 if i == 1 else 1) for i, r in enumerate(rows)], low=[r["low"] for r in rows],
+        close=[r["close"] for r in rows], volume=[r["volume"] for r in rows], vwap=[r["vwap"] for r in rows],
+        trades=[r["trades"] for r in rows],
+    )
+    nc = await nats.connect(system.env["NATS_URL"])
+    await nc.jetstream().publish(CANDLES_SUBJECT, batch.model_dump_json().encode(),
+                                 headers={"Nats-Msg-Id": uuid.uuid4().hex})
+    await nc.close()
+    await _drained(system.env["NATS_URL"])
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch("SELECT type, data FROM data_job_events WHERE job_id = $1 ORDER BY seq", job["id"])
+    finally:
+        await conn.close()
+    events = [{"type": r["type"], "data": json.loads(r["data"])} for r in rows]
+    written = next(e["data"] for e in events if e["type"] == "batch.written" and e["data"]["batch_id"] == "second-opinion")
+    report = written["comparison"]
+    assert (report["compared"], report["matched"], report["differing"]) == (3, 2, 1)
+    assert list(report["differences"][0]["fields"]) == ["high"]
+    assert any(e["type"] == "job.message" and "1 of 3 trades candles differ from the stored ones" in e["data"]["text"]
+               for e in events)

@@ -1,0 +1,67 @@
+"""The cost of a rebuild counts only the part the Trades API must fetch, and an expensive one is refused
+with its estimate until confirmed."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.rebuild_cost import (
+    ConfirmationRequired,
+    api_part,
+    check_confirm,
+    estimate,
+    estimate_rebuild,
+    sample_points,
+)
+from shared.timeframes import iso
+
+H = 3_600_000
+
+
+class PagesOfKraken:
+    """Answers Trades with a steady 1,000 trades an hour from `since` on, and remembers each `since`."""
+
+    def __init__(self) -> None:
+        self.since: list[int] = []
+
+    async def trades(self, market_id: str, since: str, count: int) -> dict:
+        since_ms = (int(since) + 1) // 1_000_000
+        self.since.append(since_ms)
+        rows = [["1.0", "1.0", (since_ms + i * 3600) / 1000, "b", "l", "", i] for i in range(count)]
+        return {market_id: rows, "last": str((since_ms + count * 3600) * 1_000_000)}
+
+
+def test_the_dump_part_costs_nothing_and_moves_where_the_api_starts():
+    assert api_part(0, 10 * H, None) == (0, None)
+    assert api_part(5 * H, 10 * H, 2 * H) == (5 * H, None)  # the dump ends before the range
+    start, part = api_part(0, 10 * H, 4 * H)
+    assert start == 4 * H and part == {"start_timestamp": iso(0), "end_timestamp": iso(4 * H), "calls": 0}
+    assert api_part(0, 10 * H, 20 * H)[0] == 10 * H  # the dump holds it all: nothing for the API
+
+
+def test_one_page_near_each_end_and_none_for_an_empty_range():
+    assert sample_points(0, 20 * H) == [0, 19 * H]
+    assert sample_points(0, 30_000) == [0]  # shorter than a minute: the end sample would be the start
+    assert sample_points(5, 5) == []
+
+
+async def test_the_estimate_samples_only_after_the_dump_end():
+    kraken = PagesOfKraken()
+    got = await estimate_rebuild(kraken, "XXBTZUSD", 0, 100 * H, rate_limit_s=1.2, dump_end_ms=60 * H)
+    assert kraken.since == [60 * H, 98 * H] and got["sampled_calls"] == 2
+    assert got["trades"] == round(1000 / (999 * 3600) * 40 * H) and got["calls"] == 42  # ceil(40.04) + 1
+    assert got["dump_part"]["end_timestamp"] == iso(60 * H) and got["start_timestamp"] == iso(60 * H)
+    whole = await estimate_rebuild(kraken, "XXBTZUSD", 0, 50 * H, rate_limit_s=1.2, dump_end_ms=60 * H)
+    assert (whole["calls"], whole["sampled_calls"], len(kraken.since)) == (0, 0, 2)
+
+
+def test_an_expensive_rebuild_is_refused_with_its_estimate_unless_confirmed():
+    cost = estimate([3000 / H], 0, 1000 * H, 1.2)
+    assert cost["calls"] == 3001
+    check_confirm(cost, confirm=True, limit=3000)
+    check_confirm(estimate([1 / H], 0, 10 * H, 1.2), confirm=False, limit=3000)
+    with pytest.raises(ConfirmationRequired) as refused:
+        check_confirm(cost, confirm=False, limit=3000)
+    assert refused.value.estimate is cost and refused.value.field == "options.confirm"
+    assert str(refused.value) == (f"this rebuild needs about {cost['calls']} Trades calls (~1.0 h at Kraken's rate"
+                                  " limit), above the limit of 3000; resubmit with options.confirm=true")

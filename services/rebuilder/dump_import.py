@@ -4,12 +4,15 @@ chunk; then handing over to Kraken's Trades API exactly where the dump ends."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import polars as pl
 import structlog
 
 from services.rebuilder.checkpoint import RebuildState
+from services.rebuilder.csv_source import csv_stretches, is_csv_source
 from services.rebuilder.dump_part import DumpStretch, dump_stretches
 from services.rebuilder.rebuild import start_cursor
 from services.rebuilder.trades_dump import iter_trade_batches
@@ -25,7 +28,9 @@ OnChunk = Callable[[RebuildState, pl.DataFrame, int], Awaitable[None]]
 
 async def _import(storage: Storage, stretch: DumpStretch, state: RebuildState, on_chunk: OnChunk) -> None:
     skip = state.dump_rows.get(stretch.name, 0)  # taken before a restart: fed already, in the checkpoint
-    async with local_zip(storage, stretch.artifact) as path:
+    where = contextlib.nullcontext(Path(stretch.artifact)) if stretch.member is None \
+        else local_zip(storage, stretch.artifact)
+    async with where as path:
         chunks = iter_trade_batches(path, member=stretch.member, start_s=stretch.start_ms // 1000,
                                     end_s=-(-stretch.end_ms // 1000))
         while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
@@ -38,13 +43,21 @@ async def _import(storage: Storage, stretch: DumpStretch, state: RebuildState, o
             await on_chunk(state, chunk, int(chunk.get_column("ts")[-1]) // 1_000_000)
 
 
-async def import_dumps(rt: Runtime, storage: Storage, cmd: JobCommand, state: RebuildState, on_chunk: OnChunk,
-                       notify: Callable[[str], Awaitable[None]]) -> int | None:
-    """Imports what the cached dumps hold of [start, end); the instant the API must take over from
-    (None when no dump covers the start). The cursor is set so that no trade is lost or repeated."""
-    if rt.settings.kraken_trades_source and not state.dumps_done:
-        await sync_dumps("trades", rt.settings.kraken_trades_source, storage, rt.pool, notify)
-    stretches = await dump_stretches(rt.pool, cmd)
+async def _stretches(rt: Runtime, storage: Storage, cmd: JobCommand, state: RebuildState, altname: str,
+                     notify: Callable[[str], Awaitable[None]]) -> list[DumpStretch]:
+    source = rt.settings.kraken_trades_source
+    if is_csv_source(source):
+        return await asyncio.to_thread(csv_stretches, source, altname, cmd.start_ms, cmd.end_ms)
+    if source and not state.dumps_done:
+        await sync_dumps("trades", source, storage, rt.pool, notify)
+    return await dump_stretches(rt.pool, cmd.exchange, cmd.symbol, cmd.start_ms, cmd.end_ms)
+
+
+async def import_dumps(rt: Runtime, storage: Storage, cmd: JobCommand, state: RebuildState, altname: str,
+                       on_chunk: OnChunk, notify: Callable[[str], Awaitable[None]]) -> int | None:
+    """Imports what the dumps hold of [start, end); the instant the API must take over from (None when
+    no dump covers the start). The cursor is set so that no trade is lost or repeated."""
+    stretches = await _stretches(rt, storage, cmd, state, altname, notify)
     if not stretches:
         return None
     handover = stretches[-1].end_ms

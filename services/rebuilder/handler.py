@@ -69,12 +69,12 @@ async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
         await feed(state, trades, int(state.cursor) // NS_PER_MS, done)
 
     async with ExchangeClient(rt.settings, notify) as client:
+        market = await client.market(cmd.symbol)
         if not state.finished:
-            handover = await import_dumps(rt, storage, cmd, state, on_chunk, notify)
+            handover = await import_dumps(rt, storage, cmd, state, market["info"]["altname"], on_chunk, notify)
             if handover is not None and handover >= cmd.end_ms:
                 await feed(state, pl.DataFrame(schema={"ts": pl.Int64, "price": pl.Float64, "volume": pl.Float64}),
                            cmd.end_ms, True)
-        market = await client.market(cmd.symbol)
         if not state.finished:
             await page_trades(client, market["id"], state, cmd.end_ms, on_page)
 

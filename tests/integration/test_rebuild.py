@@ -82,5 +82,15 @@ async def test_rebuilder_killed_mid_job_resumes_from_its_cursor(system, simulato
     # The raw trades too: each once, whatever was written before the kill was written again the same.
     kept = ds.dataset(system.lake / "trades" / "exchange=kraken" / "symbol=BTC-USD", format="parquet",
                       partitioning="hive").to_table()
+    kept = kept.sort_by([("ts", "ascending"), ("trade_id", "ascending")])
     ids = kept.column("trade_id").to_pylist()
     assert sorted(ids) == sorted(int(i) for i in trades.trade_id) and len(set(ids)) == len(ids)
+    # Kraken prints trade times to a tenth of a millisecond.
+    assert kept.column("ts").cast("int64").to_pylist() == [(int(t) + 50_000) // 100_000 * 100_000
+                                                            for t in trades.ts_ns]
+    # Pages of 1,000 are gathered into one file per day; the files reported are the files there.
+    fetched = next(e["data"] for e in events if e["type"] == "job.fetched")
+    assert fetched["trades_written"] == fetched["trades"] == trades.n
+    listed = sorted("/".join(uri.rsplit("/", 2)[-2:]) for uri in fetched["trade_files"])
+    on_disk = sorted(f"{p.parent.name}/{p.name}" for p in (system.lake / "trades").rglob("*.parquet"))
+    assert listed == on_disk and len(on_disk) == 5  # days 15 to 19 November, each partly or whole

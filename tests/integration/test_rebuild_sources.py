@@ -5,6 +5,7 @@ cost estimate with its confirm step."""
 from __future__ import annotations
 
 import math
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -26,19 +27,27 @@ def ns(dt: datetime) -> int:
     return int(dt.timestamp() * 1e9)
 
 
+@asynccontextmanager
+async def system_with_trades_source(simulator, tmp_path_factory, source, **env: str):
+    """The whole system on its own NATS and database, with KRAKEN_TRADES_SOURCE=source."""
+    nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("nats-rebuild"))
+    try:
+        async with fresh_database() as database_url, running_system(
+                simulator.url, database_url, nats_url, tmp_path_factory, KRAKEN_TRADES_SOURCE=str(source),
+                **env) as system:
+            yield system
+    finally:
+        nats_proc.terminate()
+
+
 @pytest.fixture(scope="module")
 async def dumped(simulator, tmp_path_factory):
     folder = tmp_path_factory.mktemp("trades-dump")
     simulator.write_dumps(folder, names=("Kraken_Trading_History_Q3_2026.zip",), pairs=["BTC/USD"],
                           start="2026-09-29T00:00:00Z")
-    nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("nats-rebuild"))
-    try:
-        async with fresh_database() as database_url, running_system(
-                simulator.url, database_url, nats_url, tmp_path_factory, KRAKEN_TRADES_SOURCE=str(folder),
-                REBUILD_CONFIRM_CALLS=str(CONFIRM_CALLS)) as system:
-            yield system
-    finally:
-        nats_proc.terminate()
+    async with system_with_trades_source(simulator, tmp_path_factory, folder,
+                                         REBUILD_CONFIRM_CALLS=str(CONFIRM_CALLS)) as system:
+        yield system
 
 
 def request(start: datetime, end: datetime, **options) -> dict:

@@ -1,0 +1,49 @@
+"""Kraken's trading history given as a plain `<ALTNAME>.csv` (as unpacked from its ZIP), handed over to
+the Trades API right after the CSV's last whole second: a plain CSV does not say where it was cut."""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.integration.client import follow, get_json, lake_rows, submit
+from tests.integration.test_end_to_end import iso, truth
+from tests.integration.test_rebuild import MINUTES, close_enough, rebuilt
+from tests.integration.test_rebuild_sources import CUTOFF, ns, request, system_with_trades_source
+
+
+@pytest.fixture(scope="module")
+async def csv_system(simulator, tmp_path_factory):
+    zips, folder = tmp_path_factory.mktemp("trades-zip"), tmp_path_factory.mktemp("trades-csv")
+    (path,) = simulator.write_dumps(zips, names=("Kraken_Trading_History.zip",), pairs=["BTC/USD"],
+                                    start="2026-09-29T00:00:00Z")
+    with zipfile.ZipFile(path) as archive:
+        archive.extract("XBTUSD.csv", folder)
+    async with system_with_trades_source(simulator, tmp_path_factory, folder) as system:
+        yield system
+
+
+async def test_a_plain_csv_hands_over_to_the_api_after_its_last_whole_second(csv_system, simulator):
+    start, end = CUTOFF - timedelta(hours=12), CUTOFF + timedelta(hours=6)
+    last_second = datetime.fromtimestamp(int(simulator.trades("BTC/USD", ns(start), ns(CUTOFF)).ts_ns[-1] // 10**9),
+                                         UTC)
+    in_csv = simulator.trades("BTC/USD", ns(start), ns(last_second)).n
+    from_api = simulator.trades("BTC/USD", ns(last_second), ns(end)).n
+    calls_before = simulator.stats().get("Trades", 0)
+    job = await submit(csv_system.api, request(start, end))
+    events = await follow(csv_system.api, job["id"])
+    view = await get_json(csv_system.api, f"/api/data-jobs/{job['id']}")
+    assert view["status"] == "completed", (view, csv_system.logs())
+    fetched = next(e["data"] for e in events if e["type"] == "job.fetched")
+    assert (fetched["dump_trades"], fetched["trades"]) == (in_csv, in_csv + from_api)
+    assert simulator.stats().get("Trades", 0) - calls_before <= math.ceil(from_api / 1000) + 1
+    assert any(f"dump covers up to {iso(last_second)}" in e["data"]["text"] for e in events
+               if e["type"] == "job.message")
+    progress = [e["data"] for e in events if e["type"] == "job.progress"]
+    assert progress[0]["trades"] == progress[0]["dump_trades"] == in_csv and progress[0]["last_timestamp"]
+    for tf, minutes in MINUTES.items():
+        assert close_enough(rebuilt(lake_rows(csv_system.lake, "BTC/USD", tf), start, end),
+                            truth(simulator, "BTC/USD", minutes, start, end)), tf

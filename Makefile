@@ -1,15 +1,22 @@
 # The commands of GUIDE §3. Everything runs from the project's own virtualenv in .venv.
 PYTHON ?= python3
 VENV := .venv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY := $(VENV)/bin/python
 
-.PHONY: install run demo test bench lint clean
+.PHONY: install browser run demo test bench lint clean
 
 install:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	command -v chromium >/dev/null 2>&1 || $(MAKE) browser
+
+# Debian's Chromium, which the page's browser tests drive through Playwright (no browser download).
+browser:
+	$(SUDO) apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
 run:
 	$(PY) -m services

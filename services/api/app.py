@@ -7,6 +7,7 @@ from aiohttp import web
 from services.api import jobs, meta, stream
 from services.api.errors import json_errors, require_token
 from services.api.openapi import openapi
+from services.api.page import add_page
 from services.api.state import BUS, EVENTS, POOL, SETTINGS
 from shared.bus import Bus
 from shared.db import create_pool
@@ -39,4 +40,5 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/openapi.json", openapi)
     app.router.add_get("/healthz", meta.healthz)
     app.router.add_get("/readyz", meta.readyz)
+    add_page(app)
     return app

@@ -48,7 +48,7 @@ async def resolve_range(pool: asyncpg.Pool, client: ExchangeClient, req: JobRequ
         if not held:
             raise ApiError(422, "options.refresh", f"nothing is stored yet for {req.symbol} {req.timeframe};"
                                                    " give start_timestamp to fetch a first range")
-        start = from_ms(held[-1][1])
+        start = from_ms(held[-1][1] // step * step)  # on a candle's open, whatever the ledger's edges
     if req.options.full_history:
         dumps = await dump_extents(pool, scope_of(req, -FAR, FAR))
         first = earliest_start(dumps, None if dumps else await _first_trade_ms(client, req.symbol))

@@ -57,7 +57,9 @@ async def fetch_rest(client: ExchangeClient, cmd: JobCommand, market_id: str, ba
     batches = batches_over(_table(candles), span, batch_rows, job_id=cmd.job_id, exchange=cmd.exchange,
                            symbol=cmd.symbol, timeframe=cmd.timeframe, source="rest", prefix="rest")
     # Kraken may still revise candles that closed shortly before its answer: the ledger marks them.
-    young = (window.committed_end_ms or 0) - provisional_s * 1000 - millis(cmd.timeframe)
+    # The mark sits on a candle boundary (the first young candle's open), so a refresh starts on one.
+    step = millis(cmd.timeframe)
+    young = -(-((window.committed_end_ms or 0) - provisional_s * 1000 - step) // step) * step
     for batch in batches:
         batch.provisional_from_ms = young
     return RestOutcome(batches, window, span)

@@ -7,7 +7,8 @@ from functools import partial
 
 import pytest
 
-from shared.embedded import free_port
+from shared.embedded import free_port, start_nats
+from tests.conftest import fresh_database
 from tests.integration.system import System
 
 SIM_NOW = "2026-11-20T12:00:00Z"
@@ -40,6 +41,19 @@ async def running_system(simulator_url: str, database_url: str, nats_url: str, t
         yield sys_
     finally:
         sys_.stop_all()
+
+
+@contextlib.asynccontextmanager
+async def isolated_system(simulator_url: str, tmp_path_factory, **extra: str):
+    """The whole system on a NATS server and a database of its own, for a module that sets its own
+    settings (dump sources, limits) or needs a ledger nobody else writes to."""
+    nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("nats"))
+    try:
+        async with fresh_database() as database_url, running_system(
+                simulator_url, database_url, nats_url, tmp_path_factory, **extra) as sys_:
+            yield sys_
+    finally:
+        nats_proc.terminate()
 
 
 @pytest.fixture(scope="session")

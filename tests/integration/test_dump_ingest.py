@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.embedded import start_nats
-from tests.conftest import fresh_database
 from tests.integration.client import follow, get_json, lake_rows, submit
-from tests.integration.conftest import running_system
+from tests.integration.conftest import isolated_system
 from tests.integration.test_end_to_end import iso
 
 REAL = Path(__file__).parents[1] / "data" / "kraken" / "ohlcvt"
@@ -51,14 +49,9 @@ def dump_folder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 async def ingest(simulator, dump_folder, tmp_path_factory):
-    nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("nats-ingest"))
-    try:
-        async with fresh_database() as database_url, running_system(
-                simulator.url, database_url, nats_url, tmp_path_factory, KRAKEN_OHLCVT_SOURCE=str(dump_folder),
-                ENABLED_MARKETS='["BTC/USD", "ETH/USD", "BTC/USDC"]', BATCH_ROWS="5000") as system:
-            yield system
-    finally:
-        nats_proc.terminate()
+    async with isolated_system(simulator.url, tmp_path_factory, KRAKEN_OHLCVT_SOURCE=str(dump_folder),
+                               ENABLED_MARKETS='["BTC/USD", "ETH/USD", "BTC/USDC"]', BATCH_ROWS="5000") as system:
+        yield system
 
 
 async def _wait_for_market(api: str, symbol: str) -> None:

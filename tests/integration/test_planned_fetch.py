@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.embedded import start_nats
-from tests.conftest import fresh_database
 from tests.integration.client import follow, get_json, lake_rows, submit
-from tests.integration.conftest import running_system
+from tests.integration.conftest import isolated_system
 from tests.integration.test_end_to_end import iso, stored, truth
 from tests.integration.test_rebuild import close_enough
 
@@ -41,14 +39,9 @@ async def dump_sim(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 async def stitched(dump_sim, tmp_path_factory):
-    nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("nats-stitch"))
-    try:
-        async with fresh_database() as database_url, running_system(
-                dump_sim.url, database_url, nats_url, tmp_path_factory,
-                KRAKEN_OHLCVT_SOURCE=str(dump_sim.dump_folder), REBUILD_CONFIRM_CALLS=str(CONFIRM_CALLS)) as system:
-            yield system
-    finally:
-        nats_proc.terminate()
+    async with isolated_system(dump_sim.url, tmp_path_factory, KRAKEN_OHLCVT_SOURCE=str(dump_sim.dump_folder),
+                               REBUILD_CONFIRM_CALLS=str(CONFIRM_CALLS)) as system:
+        yield system
 
 
 def dump_folder_of(system) -> Path:

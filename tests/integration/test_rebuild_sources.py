@@ -5,17 +5,14 @@ cost estimate with its confirm step."""
 from __future__ import annotations
 
 import math
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import aiohttp
 import pyarrow.dataset as ds
 import pytest
 
-from shared.embedded import start_nats
-from tests.conftest import fresh_database
 from tests.integration.client import follow, get_json, lake_rows, submit
-from tests.integration.conftest import running_system
+from tests.integration.conftest import isolated_system
 from tests.integration.test_end_to_end import NOW, iso, truth
 from tests.integration.test_rebuild import MINUTES, close_enough, rebuilt
 
@@ -27,26 +24,13 @@ def ns(dt: datetime) -> int:
     return int(dt.timestamp() * 1e9)
 
 
-@asynccontextmanager
-async def system_with_trades_source(simulator, tmp_path_factory, source, **env: str):
-    """The whole system on its own NATS and database, with KRAKEN_TRADES_SOURCE=source."""
-    nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("nats-rebuild"))
-    try:
-        async with fresh_database() as database_url, running_system(
-                simulator.url, database_url, nats_url, tmp_path_factory, KRAKEN_TRADES_SOURCE=str(source),
-                **env) as system:
-            yield system
-    finally:
-        nats_proc.terminate()
-
-
 @pytest.fixture(scope="module")
 async def dumped(simulator, tmp_path_factory):
     folder = tmp_path_factory.mktemp("trades-dump")
     simulator.write_dumps(folder, names=("Kraken_Trading_History_Q3_2026.zip",), pairs=["BTC/USD"],
                           start="2026-09-29T00:00:00Z")
-    async with system_with_trades_source(simulator, tmp_path_factory, folder,
-                                         REBUILD_CONFIRM_CALLS=str(CONFIRM_CALLS)) as system:
+    async with isolated_system(simulator.url, tmp_path_factory, KRAKEN_TRADES_SOURCE=str(folder),
+                               REBUILD_CONFIRM_CALLS=str(CONFIRM_CALLS)) as system:
         yield system
 
 

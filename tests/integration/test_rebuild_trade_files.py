@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.integration.client import follow, get_json, lake_rows, submit
+from tests.integration.conftest import isolated_system
 from tests.integration.test_end_to_end import iso, truth
 from tests.integration.test_rebuild import MINUTES, close_enough, rebuilt
-from tests.integration.test_rebuild_sources import CUTOFF, ns, request, system_with_trades_source
+from tests.integration.test_rebuild_sources import CUTOFF, ns, request
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ async def csv_system(simulator, tmp_path_factory):
                                     start="2026-09-29T00:00:00Z")
     with zipfile.ZipFile(path) as archive:
         archive.extract("XBTUSD.csv", folder)
-    async with system_with_trades_source(simulator, tmp_path_factory, folder) as system:
+    async with isolated_system(simulator.url, tmp_path_factory, KRAKEN_TRADES_SOURCE=str(folder)) as system:
         yield system
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import zipfile
 from datetime import UTC, datetime
 
@@ -14,10 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from moto.server import ThreadedMotoServer
 
-from shared.embedded import free_port, start_nats
-from tests.conftest import fresh_database
+from shared.embedded import free_port
 from tests.integration.client import follow, get_json, submit
-from tests.integration.conftest import running_system
+from tests.integration.conftest import isolated_system
 from tests.integration.test_dump_ingest import FILES, csv_rows
 from tests.integration.test_end_to_end import iso
 
@@ -37,21 +35,13 @@ async def s3_system(simulator, tmp_path_factory):
     name, member, source, _, _ = FILES[0]
     with zipfile.ZipFile(folder / name, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.write(source, member)
-    nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("nats-s3"))
-    saved = {k: os.environ.get(k) for k in CREDENTIALS}
-    os.environ.update(CREDENTIALS)  # the services inherit them
     try:
-        async with fresh_database() as database_url, running_system(
-                simulator.url, database_url, nats_url, tmp_path_factory, STORAGE_URL="s3://candles/lake",
-                S3_ENDPOINT_URL=endpoint, KRAKEN_OHLCVT_SOURCE=str(folder), BATCH_ROWS="5000") as system:
+        # The services take the credentials from their environment, as on a real deployment.
+        async with isolated_system(simulator.url, tmp_path_factory, STORAGE_URL="s3://candles/lake",
+                                   S3_ENDPOINT_URL=endpoint, KRAKEN_OHLCVT_SOURCE=str(folder), BATCH_ROWS="5000",
+                                   **CREDENTIALS) as system:
             yield system, s3
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        nats_proc.terminate()
         server.stop()
 
 

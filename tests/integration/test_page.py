@@ -1,0 +1,117 @@
+"""The web page in a real browser (Debian's Chromium, driven by Playwright) against the whole system: the
+plan is shown before a job runs, a costly one waits for confirmation, the job card follows the job to
+its end, coverage lists what was stored, and a bad request shows the API's reason."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import aiohttp
+import pytest
+from playwright.async_api import async_playwright, expect
+
+from tests.integration.client import get_json
+from tests.integration.conftest import isolated_system
+from tests.integration.test_end_to_end import NOW, iso
+
+CHROMIUM = "/usr/bin/chromium"
+# As a headless Chromium must start on a machine with no way out: no background traffic, no sandbox as root.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+CONFIRM_CALLS = 30
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+async def system(simulator, tmp_path_factory):
+    async with isolated_system(simulator.url, tmp_path_factory, REBUILD_CONFIRM_CALLS=str(CONFIRM_CALLS)) as system:
+        yield system
+
+
+@pytest.fixture(scope="module")
+async def page(system):
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        await page.goto(f"{system.api}/")
+        await expect(page.locator("#symbol option[value='BTC/USD']")).to_be_attached()
+        yield page
+        await browser.close()
+
+
+def local(dt) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M")  # a datetime-local input's value, read as UTC
+
+
+async def fill(page, *, symbol: str, timeframe: str, start, end, job_type: str = "fetch") -> None:
+    await page.select_option("#job_type", job_type)
+    await page.select_option("#symbol", symbol)
+    await page.select_option("#timeframe", timeframe)
+    await page.fill("#start", local(start))
+    await page.fill("#end", local(end))
+
+
+async def test_the_plan_shows_before_the_job_and_the_card_follows_it_to_the_end(page, system):
+    start, end = NOW - timedelta(days=3), NOW
+    await fill(page, symbol="BTC/USD", timeframe="1h", start=start, end=end)
+    await page.click("#preview")
+    await expect(page.locator("#plan")).to_be_visible()
+    async with aiohttp.ClientSession() as http:
+        payload = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h", "job_type": "fetch",
+                   "start_timestamp": iso(start), "end_timestamp": iso(end),
+                   "options": {"seed_from_zip": True, "full_history": False, "dry_run": True}}
+        async with http.post(f"{system.api}/api/data-jobs", json=payload) as resp:
+            plan = await resp.json()
+    shown = await page.locator("#plan-rows .kind").all_text_contents()
+    assert shown == [s["kind"] for s in plan["plan"]["segments"]] and "rest" in shown
+    assert await page.locator("#plan-totals th").nth(3).text_content() == f"{plan['plan']['totals']['calls']:,}"
+    assert await get_json(system.api, "/api/data-jobs") == []  # a preview runs nothing
+
+    await page.click("#fetch")
+    card = page.locator(".job").first
+    await expect(card).to_have_attribute("data-status", "completed")
+    (job,) = await get_json(system.api, "/api/data-jobs")
+    view = await get_json(system.api, f"/api/data-jobs/{job['id']}")
+    assert view["result"]["rows"] > 0
+    await expect(card.locator(".summary")).to_contain_text(f"{view['result']['rows']:,} rows stored")
+    assert await card.locator("progress").evaluate("p => p.value") == 1
+
+    row = page.locator("#coverage-rows tr[data-key='BTC/USD 1h']")
+    await expect(row).to_contain_text(f"{view['result']['rows']:,}")
+    await expect(row).to_contain_text(view["result"]["start_timestamp"].replace("T", " ")[:16])
+
+    # Refresh: from the stored end up to Kraken's last closed candle, straight from the coverage row.
+    await row.locator("button.refresh").click()
+    await expect(page.locator(".job")).to_have_count(2)
+    await expect(page.locator(".job").first).to_have_attribute("data-status", "completed")
+    refresh = (await get_json(system.api, "/api/data-jobs"))[0]
+    assert refresh["id"] != job["id"] and refresh["start_timestamp"] == view["result"]["end_timestamp"]
+
+
+async def test_a_costly_rebuild_waits_for_confirmation(page, system):
+    start, end = NOW - timedelta(days=40), NOW - timedelta(days=10)
+    await fill(page, symbol="ETH/USD", timeframe="1h", start=start, end=end, job_type="trade_rebuild")
+    jobs_before = len(await get_json(system.api, "/api/data-jobs"))
+    await page.click("#fetch")
+    await expect(page.locator("#plan-warning")).to_contain_text("Kraken calls")
+    await expect(page.locator("#confirm")).to_be_visible()
+    calls = int((await page.locator("#plan-rows td").nth(3).text_content()).replace(",", ""))
+    assert calls > CONFIRM_CALLS
+    assert len(await get_json(system.api, "/api/data-jobs")) == jobs_before  # nothing runs unconfirmed
+
+    await page.click("#confirm")
+    card = page.locator(".job").first
+    await expect(card).to_contain_text("ETH/USD 1h")
+    await expect(card).to_have_attribute("data-status", "completed")
+    await expect(page.locator("#confirm-box")).to_be_hidden()
+    jobs = await get_json(system.api, "/api/data-jobs")
+    assert len(jobs) == jobs_before + 1 and jobs[0]["job_type"] == "trade_rebuild"
+
+
+async def test_a_bad_request_shows_the_field_and_the_reason(page, system):
+    await fill(page, symbol="BTC/USD", timeframe="1h", start=NOW - timedelta(days=1), end=NOW - timedelta(days=2))
+    jobs_before = len(await get_json(system.api, "/api/data-jobs"))
+    await page.click("#fetch")
+    await expect(page.locator("#form-error")).to_have_text("end_timestamp: must be after start_timestamp")
+    assert len(await get_json(system.api, "/api/data-jobs")) == jobs_before

@@ -18,6 +18,7 @@ import asyncpg
 import orjson
 import structlog
 
+from shared.db import advisory_lock
 from shared.dump_fetch import SourceFile, fetch_to, list_source, sha256_of
 from shared.dump_rows import DumpError
 from shared.ohlcvt import scan_zip
@@ -107,18 +108,14 @@ async def sync_dumps(kind: str, source: str, storage: Storage, pool: asyncpg.Poo
     reported and skipped: the other files still serve."""
     files = await list_source(kind, source)
     out = []
-    async with pool.acquire() as conn:  # one syncing replica at a time
-        await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", f"dumps:{kind}")
-        try:
-            for file in files:
-                try:
-                    out.append(await _sync_one(kind, file, storage, pool, notify, progress))
-                except DumpError as exc:
-                    log.warning("dump.skipped", kind=kind, name=file.name, error=str(exc)[:300])
-                    if notify is not None:
-                        await notify(f"Skipped {file.name}: {exc}")
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", f"dumps:{kind}")
+    async with advisory_lock(pool, f"dumps:{kind}"):  # one syncing replica at a time
+        for file in files:
+            try:
+                out.append(await _sync_one(kind, file, storage, pool, notify, progress))
+            except DumpError as exc:
+                log.warning("dump.skipped", kind=kind, name=file.name, error=str(exc)[:300])
+                if notify is not None:
+                    await notify(f"Skipped {file.name}: {exc}")
     return out
 
 

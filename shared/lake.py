@@ -18,6 +18,10 @@ def partition_key(exchange: str, symbol: str, timeframe: str, year: int) -> str:
     return f"{timeframe_prefix(exchange, symbol, timeframe)}year={year}/{PART_FILE}"
 
 
+def trades_prefix(exchange: str, symbol: str) -> str:
+    return f"trades/exchange={exchange}/symbol={symbol_dir(symbol)}/"
+
+
 def trades_key(exchange: str, symbol: str, date: str, name: str) -> str:
     """Raw trades kept by a rebuild: one folder per UTC day (YYYY-MM-DD)."""
-    return f"trades/exchange={exchange}/symbol={symbol_dir(symbol)}/date={date}/{name}"
+    return f"{trades_prefix(exchange, symbol)}date={date}/{name}"

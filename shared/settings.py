@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # A job estimated to need more Kraken calls than this (3000 ≈ 1 h at the public rate limit) runs
     # only when submitted with options.confirm=true.
     rebuild_confirm_calls: int = 3000
+    # Trades read from a trading-history dump per step of a rebuild; the rebuild checkpoints after each.
+    rebuild_dump_chunk_rows: int = 1_000_000
     # A message redelivered this many times is given up on (terminated) rather than retried.
     max_deliver: int = 10
     # Seconds a message may go unacknowledged before JetStream hands it to another consumer; a worker

@@ -26,13 +26,14 @@ log = structlog.get_logger()
 OnChunk = Callable[[RebuildState, pl.DataFrame, int], Awaitable[None]]
 
 
-async def _import(storage: Storage, stretch: DumpStretch, state: RebuildState, on_chunk: OnChunk) -> None:
+async def _import(storage: Storage, stretch: DumpStretch, state: RebuildState, on_chunk: OnChunk,
+                  chunk_rows: int) -> None:
     skip = state.dump_rows.get(stretch.name, 0)  # taken before a restart: fed already, in the checkpoint
     where = contextlib.nullcontext(Path(stretch.artifact)) if stretch.member is None \
         else local_zip(storage, stretch.artifact)
     async with where as path:
         chunks = iter_trade_batches(path, member=stretch.member, start_s=stretch.start_ms // 1000,
-                                    end_s=-(-stretch.end_ms // 1000))
+                                    end_s=-(-stretch.end_ms // 1000), batch_rows=chunk_rows)
         while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
             if skip >= chunk.height:
                 skip -= chunk.height
@@ -63,7 +64,7 @@ async def import_dumps(rt: Runtime, storage: Storage, cmd: JobCommand, state: Re
     handover = stretches[-1].end_ms
     if not state.dumps_done:
         for stretch in stretches:
-            await _import(storage, stretch, state, on_chunk)
+            await _import(storage, stretch, state, on_chunk, rt.settings.rebuild_dump_chunk_rows)
         state.dumps_done = True
         state.cursor = start_cursor(handover)
         log.info("dump.imported", job_id=str(cmd.job_id), files=[s.name for s in stretches],

@@ -13,9 +13,10 @@ from services.rebuilder.checkpoint import RebuildState
 from services.rebuilder.dump_import import import_dumps
 from services.rebuilder.ohlc_check import check_against_ohlc
 from services.rebuilder.progress import report
-from services.rebuilder.raw_trades import RawTrades, to_bytes
+from services.rebuilder.raw_trades import RawTrades
 from services.rebuilder.rebuild import NS_PER_MS, page_trades, start_cursor
 from services.rebuilder.sending import send, timeframes_of
+from services.rebuilder.trade_store import write_flush
 from shared.exchange import ExchangeClient
 from shared.lifecycle import has_ended
 from shared.messages import JobCommand
@@ -28,19 +29,17 @@ log = structlog.get_logger()
 def new_state(cmd: JobCommand) -> RebuildState:
     aggregator = TradeAggregator(timeframes_of(cmd), start_ms=cmd.start_ms,
                                  empty=cmd.options.get("empty_buckets", "sparse"))
-    raw = RawTrades(cmd.exchange, cmd.symbol) if cmd.options.get("include_trades") else None
+    raw = RawTrades(cmd.exchange, cmd.symbol, cmd.start_ms * NS_PER_MS) if cmd.options.get("include_trades") else None
     return RebuildState(cursor=start_cursor(cmd.start_ms), aggregator=aggregator, raw=raw)
 
 
-async def _keep_raw(storage: Storage, state: RebuildState, trades: pa.Table | pl.DataFrame, final: bool) -> None:
+async def _keep_raw(rt: Runtime, storage: Storage, cmd: JobCommand, state: RebuildState,
+                    trades: pa.Table | pl.DataFrame, final: bool) -> None:
     if state.raw is None:
         return
     state.raw.add(trades)
-    for key, table in state.raw.due(final):
-        await storage.write_atomic(key, to_bytes(table))
-        if key not in state.raw.files:
-            state.raw.files.append(key)
-            state.raw.written += table.num_rows
+    if (flush := state.raw.due(final, cmd.end_ms * NS_PER_MS)) is not None:
+        await write_flush(rt.pool, storage, state.raw, flush)
 
 
 async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
@@ -55,7 +54,7 @@ async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
 
     async def feed(state: RebuildState, trades: pa.Table | pl.DataFrame, reached_ms: int, done: bool) -> None:
         await send(rt, cmd, state, state.aggregator.feed(trades), force=False)
-        await _keep_raw(storage, state, trades, done)
+        await _keep_raw(rt, storage, cmd, state, trades, done)
         if done:
             await send(rt, cmd, state, state.aggregator.finish(cmd.end_ms), force=True)
             state.finished = True

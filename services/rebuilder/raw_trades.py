@@ -1,11 +1,15 @@
-"""include_trades: the raw trades kept as Parquet, one folder per UTC day
-(`trades/exchange=…/symbol=…/date=YYYY-MM-DD/part-<first ns>-<count>.parquet`).
+"""include_trades: the raw trades kept as Parquet, one file per UTC day
+(`trades/exchange=…/symbol=…/date=YYYY-MM-DD/part-0.parquet`), sorted by time.
 
-Trades are buffered in the checkpointed state so pages of 1,000 do not become thousands of files.
-A day is cut into blocks of MAX_BUFFERED trades counted from its first trade, and its last block is
-written once the day is complete (or the job ends). So the files depend only on the trades, never on
-how pages or dump chunks happened to split them: after a restart from the checkpoint the same trades
-are written under the same names, replaced, never doubled."""
+A rebuild reads every trade of its range, so whatever it writes is the whole truth of a time span:
+each write *replaces* the span [lo, hi) of a day's file with the trades the job read there, and keeps
+the rest of the day. So two jobs over overlapping ranges never double a trade, a restart that replays
+from its checkpoint writes the same span again with the same trades, and a trading-history dump's rows
+(no trade id, and same-second twins that are real trades) need no de-duplication on content.
+
+Trades are buffered in the checkpointed state so that pages of 1,000 do not become thousands of
+rewrites: the buffer is flushed when a day is complete, when it holds MAX_BUFFERED trades, and at the
+end. A flush never cuts between trades of one instant, since the next page may hold more of it."""
 
 from __future__ import annotations
 
@@ -16,9 +20,8 @@ from datetime import UTC, datetime
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
-
-from shared.lake import trades_key
 
 NS_PER_DAY = 86_400 * 10**9
 MAX_BUFFERED = 200_000
@@ -35,10 +38,54 @@ def normalise(trades: pa.Table | pl.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=SCHEMA)
 
 
+def _ns(table: pa.Table) -> np.ndarray:
+    return table.column("ts").cast(pa.int64()).to_numpy()
+
+
+def day_of(ns: int) -> str:
+    return datetime.fromtimestamp(ns // NS_PER_DAY * 86_400, UTC).strftime("%Y-%m-%d")
+
+
+def day_start_ns(day: str) -> int:
+    return int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()) * 10**9
+
+
+@dataclass(frozen=True)
+class Flush:
+    """Every trade of [lo_ns, hi_ns): what the job read there, to replace what is stored there."""
+    lo_ns: int
+    hi_ns: int
+    trades: pa.Table
+
+    def by_day(self, stored_days: list[str]) -> list[tuple[str, int, int, pa.Table]]:
+        """(day, lo, hi, trades) per day the span touches that has new trades or a stored file."""
+        ts = _ns(self.trades)
+        days = set(stored_days) | {day_of(int(t)) for t in np.unique(ts // NS_PER_DAY) * NS_PER_DAY}
+        out = []
+        for day in sorted(days):
+            start = day_start_ns(day)
+            lo, hi = max(self.lo_ns, start), min(self.hi_ns, start + NS_PER_DAY)
+            if lo < hi:
+                first, last = np.searchsorted(ts, [lo, hi])
+                out.append((day, lo, hi, self.trades.slice(int(first), int(last - first))))
+        return out
+
+
+def replace_span(stored: pa.Table | None, lo_ns: int, hi_ns: int, trades: pa.Table) -> pa.Table:
+    """The day's trades with [lo, hi) replaced; the order of time (and of file order within an instant)."""
+    if stored is None:
+        return trades
+    ts = stored.column("ts").cast(pa.int64())
+    before = stored.filter(pc.less(ts, lo_ns))
+    after = stored.filter(pc.greater_equal(ts, hi_ns))
+    return pa.concat_tables([before, trades, after])
+
+
 @dataclass
 class RawTrades:
     exchange: str
     symbol: str
+    flushed_to_ns: int  # every trade before this instant has been written
     parts: list[pa.Table] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     written: int = 0
@@ -47,30 +94,28 @@ class RawTrades:
         if len(trades):
             self.parts.append(normalise(trades))
 
-    def due(self, final: bool) -> list[tuple[str, pa.Table]]:
-        """(key, trades) of every full block, and of every complete day's last block (all at the end)."""
-        if not self.parts:
-            return []
-        buffered = pa.concat_tables(self.parts)
-        days = pl.from_arrow(buffered.column("ts").cast(pa.int64())).to_numpy() // NS_PER_DAY
-        out, start, kept = [], 0, []
-        while start < len(days):
-            stop = start + int((days[start:] == days[start]).sum())  # sorted: the day runs on to here
-            while stop - start >= MAX_BUFFERED:
-                out.append(self._named(buffered.slice(start, MAX_BUFFERED)))
-                start += MAX_BUFFERED
-            if start < stop and (final or stop < len(days)):
-                out.append(self._named(buffered.slice(start, stop - start)))
-            elif start < stop:
-                kept = [_compact(buffered.slice(start, stop - start))]
-            start = stop
-        self.parts = kept
-        return out
-
-    def _named(self, part: pa.Table) -> tuple[str, pa.Table]:
-        ns = part.column("ts").cast(pa.int64())[0].as_py()
-        date = datetime.fromtimestamp(ns // 10**9, UTC).strftime("%Y-%m-%d")
-        return trades_key(self.exchange, self.symbol, date, f"part-{ns}-{part.num_rows}.parquet"), part
+    def due(self, final: bool, end_ns: int) -> Flush | None:
+        """What to write now: up to end_ns at the end; else up to the start of the day of the newest
+        trade, or, with a full buffer, up to the newest instant."""
+        buffered = pa.concat_tables(self.parts) if self.parts else SCHEMA.empty_table()
+        if final:
+            cut = end_ns
+        elif not buffered.num_rows:
+            return None
+        else:
+            ts = _ns(buffered)
+            cut = int(ts[-1]) // NS_PER_DAY * NS_PER_DAY
+            if cut <= self.flushed_to_ns and buffered.num_rows >= MAX_BUFFERED:
+                cut = int(ts[-1])
+            if cut <= self.flushed_to_ns:
+                return None
+        if cut <= self.flushed_to_ns:
+            return None
+        split = int(np.searchsorted(_ns(buffered), cut)) if buffered.num_rows else 0
+        flush = Flush(self.flushed_to_ns, cut, buffered.slice(0, split))
+        self.parts = [_compact(buffered.slice(split))] if split < buffered.num_rows else []
+        self.flushed_to_ns = cut
+        return flush
 
 
 def _compact(part: pa.Table) -> pa.Table:

@@ -91,8 +91,9 @@ def iter_trade_batches(
                 df = df.filter(pl.col("ts") >= lo)
             if past_end:
                 df = df.filter(pl.col("ts") < hi)
-            if df.height:
-                yield df
+            # A ZIP member is read by bytes: its chunks are cut to batch_rows here too.
+            for at in range(0, df.height, batch_rows):
+                yield df.slice(at, batch_rows)
             if past_end:
                 return
 

@@ -3,9 +3,6 @@ vouches for in the coverage ledger, then tell the job."""
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-
-import asyncpg
 import structlog
 
 from services.writer.merge import (
@@ -19,6 +16,7 @@ from services.writer.merge import (
 from services.writer.staged import batch_table
 from shared import ledger_store
 from shared.compare import add_comparisons
+from shared.db import advisory_lock
 from shared.lake import partition_key
 from shared.ledger import span_intervals
 from shared.messages import CandleBatch
@@ -29,20 +27,9 @@ from shared.timeframes import iso, millis
 log = structlog.get_logger()
 
 
-@asynccontextmanager
-async def partition_lock(pool: asyncpg.Pool, key: str):
-    """One writer per partition at a time, across replicas; the lock goes if the writer dies."""
-    async with pool.acquire() as conn:
-        await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", key)
-        try:
-            yield conn
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
-
-
 async def write_partition(rt: Runtime, storage: Storage, batch: CandleBatch, year: int, part) -> dict:
     key = partition_key(batch.exchange, batch.symbol, batch.timeframe, year)
-    async with partition_lock(rt.pool, key) as conn:
+    async with advisory_lock(rt.pool, key) as conn:  # one writer per partition
         stored = await storage.read(key)
         existing = from_parquet(stored) if stored is not None else None
         comparison = compare_with_stored(existing, part)

@@ -34,6 +34,7 @@ async def page(system):
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = await browser.new_page()
         page.set_default_timeout(TIMEOUT_MS)
+        expect.set_options(timeout=TIMEOUT_MS)  # jobs take their time on a busy machine
         await page.goto(f"{system.api}/")
         await expect(page.locator("#symbol option[value='BTC/USD']")).to_be_attached()
         yield page

@@ -1,13 +1,15 @@
 """A rebuild that starts in Kraken's trading-history dump and hands over to the Trades API exactly at
 the dump's end; raw trades kept as Parquet; rebuilt candles checked against Kraken's own OHLC; and the
-cost estimate with its confirm step."""
+cost estimate with its confirm step; and a rebuilder killed in the middle of the dump."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import datetime, timedelta
 
 import aiohttp
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
@@ -18,6 +20,7 @@ from tests.integration.test_rebuild import MINUTES, close_enough, rebuilt
 
 CUTOFF = datetime.fromisoformat("2026-10-01T00:00:00+00:00")  # the simulator's dump ends at its quarter
 CONFIRM_CALLS = 30
+CHUNK_ROWS = 200  # dump rows per checkpointed step: a two-day import takes a couple of dozen
 
 
 def ns(dt: datetime) -> int:
@@ -30,8 +33,13 @@ async def dumped(simulator, tmp_path_factory):
     simulator.write_dumps(folder, names=("Kraken_Trading_History_Q3_2026.zip",), pairs=["BTC/USD"],
                           start="2026-09-29T00:00:00Z")
     async with isolated_system(simulator.url, tmp_path_factory, KRAKEN_TRADES_SOURCE=str(folder),
-                               REBUILD_CONFIRM_CALLS=str(CONFIRM_CALLS)) as system:
+                               REBUILD_CONFIRM_CALLS=str(CONFIRM_CALLS), REBUILD_DUMP_CHUNK_ROWS=str(CHUNK_ROWS)) as system:
         yield system
+
+
+def trade_files(system) -> pa.Table:
+    folder = system.lake / "trades" / "exchange=kraken" / "symbol=BTC-USD"
+    return ds.dataset(folder, format="parquet", partitioning="hive").to_table()
 
 
 def request(start: datetime, end: datetime, **options) -> dict:
@@ -65,7 +73,7 @@ async def test_dump_then_api_hand_over_exactly_at_the_dump_end(dumped, simulator
 
     # include_trades: every trade once, dump rows (whole seconds, no id) then API rows (with ids).
     folder = dumped.lake / "trades" / "exchange=kraken" / "symbol=BTC-USD"
-    table = ds.dataset(folder, format="parquet", partitioning="hive").to_table().sort_by("ts")
+    table = trade_files(dumped).sort_by("ts")
     assert table.num_rows == in_dump + from_api == fetched["trades_written"]
     ts = table.column("ts").cast("int64").to_pylist()
     want = simulator.trades("BTC/USD", ns(start), ns(end))
@@ -108,3 +116,37 @@ async def test_an_expensive_rebuild_needs_confirming_and_a_dry_run_shows_its_cos
         assert f"about {estimate['calls']} Kraken calls" in refused["reason"], refused
     jobs = await get_json(dumped.api, "/api/data-jobs?limit=500")
     assert all(j["start_timestamp"] != iso(start) for j in jobs)  # neither created a job
+
+
+async def test_a_rebuilder_killed_mid_dump_resumes_and_overlapping_trade_files_hold_each_trade_once(dumped, simulator):
+    # From the dump's first day, so the import takes many checkpointed steps; it overlaps the range of
+    # the first test, whose trade files must end up merged, not doubled.
+    start, end = datetime.fromisoformat("2026-09-29T00:00:00+00:00"), CUTOFF + timedelta(hours=2)
+    in_dump = simulator.trades("BTC/USD", ns(start), ns(CUTOFF)).n
+    killed: list[int] = []
+
+    async def kill_once(event: dict) -> None:
+        if event["type"] == "job.progress" and not killed and event["data"].get("dump_trades", 0) >= 2 * CHUNK_ROWS:
+            dumped.kill("rebuilder")
+            killed.append(event["data"]["dump_trades"])
+            await asyncio.sleep(0.5)
+            dumped.start("rebuilder")
+
+    calls_before = simulator.stats().get("Trades", 0)
+    job = await submit(dumped.api, request(start, end, include_trades=True))
+    events = await follow(dumped.api, job["id"], on_event=kill_once)
+    view = await get_json(dumped.api, f"/api/data-jobs/{job['id']}")
+    assert killed and killed[0] < in_dump and view["status"] == "completed", (killed, view, dumped.logs())
+    assert any(e["type"] == "job.started" and e["data"].get("resumed") for e in events)
+    fetched = next(e["data"] for e in events if e["type"] == "job.fetched")
+    from_api = simulator.trades("BTC/USD", ns(CUTOFF), ns(end)).n
+    assert (fetched["dump_trades"], fetched["trades"]) == (in_dump, in_dump + from_api)
+    assert simulator.stats().get("Trades", 0) - calls_before <= math.ceil(from_api / 1000) + 1
+    for tf, minutes in MINUTES.items():
+        assert close_enough(rebuilt(lake_rows(dumped.lake, "BTC/USD", tf), start, end),
+                            truth(simulator, "BTC/USD", minutes, start, end)), tf
+
+    # Both jobs' trades, [29 Sep, 1 Oct 06:00), each once: this job's dump rows replaced the first job's.
+    table = trade_files(dumped).sort_by("ts")
+    want = simulator.trades("BTC/USD", ns(start), ns(CUTOFF + timedelta(hours=6)))
+    assert [t // 10**9 for t in table.column("ts").cast("int64").to_pylist()] == [int(t) // 10**9 for t in want.ts_ns]

@@ -1,7 +1,7 @@
 """Trading-history CSV to candles: our streaming import against a bare polars.read_csv of the same
 file and against the whole-frame pandas way (read everything, resample once per timeframe).
 
-    python -m bench.rebuild_dump [--sizes 10000000,50000000] [--quick] [--repeat 3]
+    python -m bench.rebuild_dump [--sizes 10000000,50000000] [--quick] [--repeat 5]
 
 Each measurement runs in its own subprocess and reports its own peak RSS (VmHWM). Times cover
 the work only (imports excluded); the best of --repeat runs is kept, since other load on a 2-core
@@ -179,7 +179,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000000,50000000")
     ap.add_argument("--quick", action="store_true", help="1M and 5M trades, for smoke runs")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--child", nargs=3, metavar=("MODE", "CSV", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:

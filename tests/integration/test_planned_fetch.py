@@ -199,3 +199,33 @@ async def test_a_plan_with_a_long_rebuild_runs_only_when_confirmed(stitched, dum
     assert view["status"] == "failed" and "resubmit with options.confirm=true" in view["error"], view
     assert dump_sim.stats().get("Trades", 0) - calls == 2  # the two sample pages, nothing rebuilt
     assert view["result"]["children"] == []
+
+
+async def test_a_dump_replaces_rest_candles_for_the_period_it_covers(stitched, dump_sim):
+    # 1h: REST's 720 hours reach weeks back, over the dump's last days.
+    start, end = datetime.fromisoformat("2026-09-28T00:00:00+00:00"), CUTOFF + timedelta(hours=12)
+    payload = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h", "start_timestamp": iso(start),
+               "end_timestamp": iso(end)}
+    view, _ = await _run(stitched, payload | {"options": {"seed_from_zip": False}})
+    assert view["status"] == "completed" and [s["kind"] for s in view["result"]["plan"]["segments"]] == ["rest"]
+    assert {r["source"] for r in lake_rows(stitched.lake, "BTC/USD", "1h") if start <= r["ts"] < end} == {"rest"}
+
+    ohlc_calls = dump_sim.stats().get("OHLC", 0)
+    view, _ = await _run(stitched, payload)  # now with the dump: it supersedes what REST gave
+    assert view["status"] == "completed", view
+    assert [s["kind"] for s in view["result"]["plan"]["segments"]] == ["zip", "covered"]
+    assert dump_sim.stats().get("OHLC", 0) == ohlc_calls
+    rows = [r for r in lake_rows(stitched.lake, "BTC/USD", "1h") if start <= r["ts"] < end]
+    assert {r["source"] for r in rows if r["ts"] < CUTOFF} == {"zip"}
+    assert {r["source"] for r in rows if r["ts"] >= CUTOFF} == {"rest"}
+    # The dump holds no vwap: compare the rest, every value, with Kraken's own candles.
+    assert [s[:6] + s[7:] for s in stored(rows)] == [t[:6] + t[7:] for t in truth(dump_sim, "BTC/USD", 60, start, end)]
+    # Every replaced candle was compared with the REST one it replaced, and they agree.
+    report = view["result"]["comparisons"]["with_stored"]
+    assert report["compared"] == len([r for r in rows if r["ts"] < CUTOFF]) and report["differing"] == 0, report
+    (coverage,) = await get_json(stitched.api, "/api/data-coverage?exchange=kraken&symbol=BTC/USD&timeframe=1h")
+    # The ledger: over the dump's period, hours with candles from the dump and hours it shows empty.
+    held = [(i["state"], i["source"]) for i in coverage["intervals"]
+            if iso(start) <= i["start_timestamp"] and i["end_timestamp"] <= iso(CUTOFF)]
+    assert set(held) == {("data", "zip"), ("no_trades", "zip")}, held
+    assert sum(1 for state, _ in held if state == "data") > 1

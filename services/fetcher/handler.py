@@ -38,7 +38,9 @@ class Outcome:
 async def run_segment(rt: Runtime, storage: Storage, client: ExchangeClient, cmd: JobCommand, market_id: str,
                       seg: Segment, out: Outcome) -> None:
     if seg.kind == "zip":
-        await out.send(rt, cmd, await zip_batches(rt, storage, cmd, seg))
+        batches, written = await zip_batches(rt, storage, cmd, seg)
+        await out.send(rt, cmd, batches)
+        out.batch_ids += written  # announced again, so the job completes once every one is written
     elif seg.kind == "rest":
         rest = await fetch_rest(client, cmd, market_id, rt.settings.batch_rows, seg.fetch_start_ms, seg.fetch_end_ms,
                                 rt.settings.rest_provisional_s)

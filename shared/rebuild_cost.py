@@ -6,28 +6,10 @@ from __future__ import annotations
 
 import math
 
-from shared.errors import PermanentError
 from shared.exchange import ExchangeClient
 from shared.timeframes import iso
 
 PAGE = 1000
-
-
-class ConfirmationRequired(PermanentError):
-    """A rebuild above the confirm limit, submitted without options.confirm=true."""
-
-    field = "options.confirm"
-
-    def __init__(self, estimate: dict, limit: int) -> None:
-        self.estimate, self.limit = estimate, limit
-        hours = estimate["seconds"] / 3600
-        super().__init__(f"this rebuild needs about {estimate['calls']} Trades calls (~{hours:.1f} h at Kraken's"
-                         f" rate limit), above the limit of {limit}; resubmit with options.confirm=true")
-
-
-def check_confirm(estimate: dict, confirm: bool, limit: int) -> None:
-    if estimate["calls"] > limit and not confirm:
-        raise ConfirmationRequired(estimate, limit)
 
 
 def page_density(times_ms: list[int], since_ms: int, end_ms: int) -> float:

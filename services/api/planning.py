@@ -17,6 +17,7 @@ from shared.planner import earliest_start
 from shared.rebuild_cost import estimate_rebuild
 from shared.settings import Settings
 from shared.timeframes import from_ms, iso, millis, to_ms
+from shared.trade_history import dump_end_ms
 
 FAR = 2**45  # ms: beyond any candle
 
@@ -64,20 +65,30 @@ async def preview(pool: asyncpg.Pool, client: ExchangeClient, settings: Settings
     rate = settings.kraken_rate_limit_ms / 1000
     start_ms, end_ms = to_ms(start), to_ms(end)
     if req.job_type == "trade_rebuild":
-        market = await client.market(req.symbol)
-        estimate = await estimate_rebuild(client, market["id"], start_ms, end_ms, rate_limit_s=rate)
+        estimate = await _rebuild_estimate(pool, client, settings, req, start_ms, end_ms)
         return {"job_type": "trade_rebuild", "estimate": estimate, "calls": estimate["calls"]}
     scope = scope_of(req, start_ms, end_ms)
     segments = await plan_scope(pool, client, scope, rate_limit_s=rate)
     trades = [s for s in segments if s.kind == "trades"]
     if trades:
-        market = await client.market(req.symbol)
         lo, hi = trades[0].fetch_start_ms, trades[-1].fetch_end_ms
-        sample = await estimate_rebuild(client, market["id"], lo, hi, rate_limit_s=rate)
+        sample = await _rebuild_estimate(pool, client, settings, req, lo, hi)
+        # The density of the part the Trades API must fetch (none where the trading-history dump
+        # holds it all); spread over every trades segment, it errs on the high side.
         segments = await plan_scope(pool, client, scope, rate_limit_s=rate,
-                                    trades_per_ms=sample["trades"] / max(hi - lo, 1))
+                                    trades_per_ms=sample["density_per_hour"] / 3_600_000)
     summary = summarize(segments)
     return {"job_type": "fetch", "plan": summary, "calls": summary["totals"]["calls"]}
+
+
+async def _rebuild_estimate(pool: asyncpg.Pool, client: ExchangeClient, settings: Settings, req: JobRequest,
+                            start_ms: int, end_ms: int) -> dict:
+    """A rebuild's Trades calls: the trading-history dump's part costs none."""
+    market = await client.market(req.symbol)
+    dump_end = await dump_end_ms(pool, settings.kraken_trades_source, req.exchange, req.symbol,
+                                 market["info"]["altname"], start_ms, end_ms)
+    return await estimate_rebuild(client, market["id"], start_ms, end_ms,
+                                  rate_limit_s=settings.kraken_rate_limit_ms / 1000, dump_end_ms=dump_end)
 
 
 def check_cost(req: JobRequest, settings: Settings, cost: dict) -> None:

@@ -66,7 +66,7 @@ async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
         if cmd.options.get("seed_from_zip", True):
             await sync_ohlcvt(rt, storage, cmd.job_id, notify)
         segments = await planned(rt, client, cmd)
-        await check_cost(rt, client, cmd, market["id"], segments)
+        await check_cost(rt, client, cmd, market, segments)
         for i, seg in enumerate(segments, 1):
             await run_segment(rt, storage, client, cmd, market["id"], seg, out)
             await rt.events.emit(cmd.job_id, "job.progress", {

@@ -14,6 +14,7 @@ from shared.plan_summary import summarize
 from shared.planner import Segment
 from shared.rebuild_cost import estimate_rebuild
 from shared.runtime import Runtime
+from shared.trade_history import dump_end_ms
 
 
 def scope_of(cmd: JobCommand) -> Scope:
@@ -61,16 +62,19 @@ async def missing_member(rt: Runtime, cmd: JobCommand, segments: list[Segment]) 
             " instead")
 
 
-async def check_cost(rt: Runtime, client: ExchangeClient, cmd: JobCommand, market_id: str,
+async def check_cost(rt: Runtime, client: ExchangeClient, cmd: JobCommand, market: dict,
                      segments: list[Segment]) -> None:
     """A plan whose trade rebuilds would take longer than the confirm limit allows runs only when the
-    job was confirmed: the estimate samples Kraken's Trades near both ends of the rebuild range."""
+    job was confirmed: the estimate samples Kraken's Trades near both ends of the part of the rebuild
+    range that the trading-history dump does not hold."""
     trades = [s for s in segments if s.kind == "trades"]
     if not trades or cmd.options.get("confirm"):
         return
     rate = rt.settings.kraken_rate_limit_ms / 1000
-    estimate = await estimate_rebuild(client, market_id, trades[0].fetch_start_ms, trades[-1].fetch_end_ms,
-                                      rate_limit_s=rate)
+    lo, hi = trades[0].fetch_start_ms, trades[-1].fetch_end_ms
+    dump_end = await dump_end_ms(rt.pool, rt.settings.kraken_trades_source, cmd.exchange, cmd.symbol,
+                                 market["info"]["altname"], lo, hi)
+    estimate = await estimate_rebuild(client, market["id"], lo, hi, rate_limit_s=rate, dump_end_ms=dump_end)
     calls = estimate["calls"] + len(trades) - 1
     if calls > rt.settings.rebuild_confirm_calls:
         raise PermanentError(

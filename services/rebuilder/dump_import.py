@@ -12,8 +12,6 @@ import polars as pl
 import structlog
 
 from services.rebuilder.checkpoint import RebuildState
-from services.rebuilder.csv_source import csv_stretches, is_csv_source
-from services.rebuilder.dump_part import DumpStretch, dump_stretches
 from services.rebuilder.rebuild import start_cursor
 from services.rebuilder.trades_dump import iter_trade_batches
 from shared.dump_source import local_zip, sync_dumps
@@ -21,6 +19,9 @@ from shared.messages import JobCommand
 from shared.runtime import Runtime
 from shared.storage import Storage
 from shared.timeframes import iso
+from shared.trade_csv import is_csv_source
+from shared.trade_dumps import DumpStretch
+from shared.trade_history import known_stretches
 
 log = structlog.get_logger()
 OnChunk = Callable[[RebuildState, pl.DataFrame, int], Awaitable[None]]
@@ -47,11 +48,9 @@ async def _import(storage: Storage, stretch: DumpStretch, state: RebuildState, o
 async def _stretches(rt: Runtime, storage: Storage, cmd: JobCommand, state: RebuildState, altname: str,
                      notify: Callable[[str], Awaitable[None]]) -> list[DumpStretch]:
     source = rt.settings.kraken_trades_source
-    if is_csv_source(source):
-        return await asyncio.to_thread(csv_stretches, source, altname, cmd.start_ms, cmd.end_ms)
-    if source and not state.dumps_done:
+    if source and not is_csv_source(source) and not state.dumps_done:
         await sync_dumps("trades", source, storage, rt.pool, notify)
-    return await dump_stretches(rt.pool, cmd.exchange, cmd.symbol, cmd.start_ms, cmd.end_ms)
+    return await known_stretches(rt.pool, source, cmd.exchange, cmd.symbol, altname, cmd.start_ms, cmd.end_ms)
 
 
 async def import_dumps(rt: Runtime, storage: Storage, cmd: JobCommand, state: RebuildState, altname: str,

@@ -7,6 +7,7 @@ import math
 import zipfile
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
 
 from tests.integration.client import follow, get_json, lake_rows, submit
@@ -27,12 +28,17 @@ async def csv_system(simulator, tmp_path_factory):
         yield system
 
 
-async def test_a_plain_csv_hands_over_to_the_api_after_its_last_whole_second(csv_system, simulator):
-    start, end = CUTOFF - timedelta(hours=12), CUTOFF + timedelta(hours=6)
+def split_at_csv_end(simulator, start: datetime, end: datetime) -> tuple[datetime, int, int]:
+    """The CSV's last whole second, and the trades of the range before it and from it on."""
     last_second = datetime.fromtimestamp(int(simulator.trades("BTC/USD", ns(start), ns(CUTOFF)).ts_ns[-1] // 10**9),
                                          UTC)
-    in_csv = simulator.trades("BTC/USD", ns(start), ns(last_second)).n
-    from_api = simulator.trades("BTC/USD", ns(last_second), ns(end)).n
+    return (last_second, simulator.trades("BTC/USD", ns(start), ns(last_second)).n,
+            simulator.trades("BTC/USD", ns(last_second), ns(end)).n)
+
+
+async def test_a_plain_csv_hands_over_to_the_api_after_its_last_whole_second(csv_system, simulator):
+    start, end = CUTOFF - timedelta(hours=12), CUTOFF + timedelta(hours=6)
+    last_second, in_csv, from_api = split_at_csv_end(simulator, start, end)
     calls_before = simulator.stats().get("Trades", 0)
     job = await submit(csv_system.api, request(start, end))
     events = await follow(csv_system.api, job["id"])
@@ -48,3 +54,24 @@ async def test_a_plain_csv_hands_over_to_the_api_after_its_last_whole_second(csv
     for tf, minutes in MINUTES.items():
         assert close_enough(rebuilt(lake_rows(csv_system.lake, "BTC/USD", tf), start, end),
                             truth(simulator, "BTC/USD", minutes, start, end)), tf
+
+
+async def test_a_dry_run_counts_no_trades_call_for_the_part_the_csv_holds(csv_system, simulator):
+    start, end = CUTOFF - timedelta(hours=12), CUTOFF + timedelta(hours=6)
+    last_second, in_csv, from_api = split_at_csv_end(simulator, start, end)
+    calls_before = simulator.stats().get("Trades", 0)
+    payload = request(start, end)
+    payload["options"] |= {"dry_run": True}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{csv_system.api}/api/data-jobs", json=payload) as resp:
+            preview = await resp.json()
+    assert resp.status == 200, preview
+    estimate = preview["estimate"]
+    # Only the part after the CSV is sampled and counted: two Trades pages, none inside the CSV's range.
+    assert estimate["dump_part"] == {"start_timestamp": iso(start), "end_timestamp": iso(last_second), "calls": 0}
+    assert estimate["start_timestamp"] == iso(last_second) and estimate["sampled_calls"] == 2
+    assert simulator.stats().get("Trades", 0) - calls_before == 2
+    # Sampled at two ends of a market whose activity varies from hour to hour: within a factor of 2 of the
+    # API part, where counting the CSV's part too would have made it in_csv + from_api.
+    assert from_api / 2 <= estimate["trades"] <= from_api * 2, (estimate, from_api, in_csv)
+    assert estimate["calls"] == math.ceil(estimate["trades"] / 1000) + 1 == preview["calls"]

@@ -1,15 +1,10 @@
-"""The cost of a rebuild counts only the part the Trades API must fetch, and an expensive one is refused
-with its estimate until confirmed."""
+"""The cost of a rebuild counts only the part the Trades API must fetch: the trading-history dump's part
+is read locally and costs no call."""
 
 from __future__ import annotations
 
-import pytest
-
 from shared.rebuild_cost import (
-    ConfirmationRequired,
     api_part,
-    check_confirm,
-    estimate,
     estimate_rebuild,
     sample_points,
 )
@@ -53,15 +48,3 @@ async def test_the_estimate_samples_only_after_the_dump_end():
     assert got["dump_part"]["end_timestamp"] == iso(60 * H) and got["start_timestamp"] == iso(60 * H)
     whole = await estimate_rebuild(kraken, "XXBTZUSD", 0, 50 * H, rate_limit_s=1.2, dump_end_ms=60 * H)
     assert (whole["calls"], whole["sampled_calls"], len(kraken.since)) == (0, 0, 2)
-
-
-def test_an_expensive_rebuild_is_refused_with_its_estimate_unless_confirmed():
-    cost = estimate([3000 / H], 0, 1000 * H, 1.2)
-    assert cost["calls"] == 3001
-    check_confirm(cost, confirm=True, limit=3000)
-    check_confirm(estimate([1 / H], 0, 10 * H, 1.2), confirm=False, limit=3000)
-    with pytest.raises(ConfirmationRequired) as refused:
-        check_confirm(cost, confirm=False, limit=3000)
-    assert refused.value.estimate is cost and refused.value.field == "options.confirm"
-    assert str(refused.value) == (f"this rebuild needs about {cost['calls']} Trades calls (~1.0 h at Kraken's rate"
-                                  " limit), above the limit of 3000; resubmit with options.confirm=true")

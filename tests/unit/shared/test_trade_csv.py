@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.rebuilder.csv_source import csv_files, csv_stretches, extent_s, is_csv_source
-from services.rebuilder.dump_part import coverage, quarter_at_or_after_ms
+from shared.trade_csv import csv_files, csv_stretches, extent_s, is_csv_source
+from shared.trade_dumps import coverage, quarter_at_or_after_ms
 
 
 def ms(text: str) -> int:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from services.rebuilder.dump_part import DumpStretch, chain_spans, quarter_of
 from shared.dump_rows import has_header
+from shared.trade_dumps import DumpStretch, chain_spans, quarter_of
 
 TAIL_BYTES = 4096
 

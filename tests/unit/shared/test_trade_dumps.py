@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.rebuilder.dump_part import DumpStretch, chain, coverage, next_quarter_ms
+from shared.trade_dumps import DumpStretch, chain, coverage, next_quarter_ms
 
 
 def ms(text: str) -> int:

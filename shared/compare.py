@@ -11,6 +11,7 @@ FIELDS = ("open", "high", "low", "close", "volume", "vwap", "trades")
 # Prices and volumes come as decimal text from Kraken; sums of floats may differ in the last bits.
 REL_TOL = 1e-9
 MAX_LISTED = 20
+ONE_SIDED = ("only_rebuilt", "only_kraken")
 
 
 def _rel(a: pl.Expr, b: pl.Expr) -> pl.Expr:
@@ -70,4 +71,6 @@ def add_comparisons(total: dict | None, more: dict) -> dict:
         "differing": total["differing"] + more["differing"],
         "max_rel_diff": max(total["max_rel_diff"], more["max_rel_diff"]),
         "differences": (total["differences"] + more["differences"])[:MAX_LISTED],
+        # Candles found on one side only, where a report counts them (a rebuild held against Kraken's).
+        **{k: total.get(k, 0) + more.get(k, 0) for k in ONE_SIDED if k in total or k in more},
     }

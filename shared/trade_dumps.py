@@ -69,13 +69,19 @@ def chain(files: list[tuple[str, str, str | None, int, int]], start_ms: int, end
     return chain_spans(spans, start_ms, end_ms)
 
 
-def chain_spans(spans: list[tuple[str, str, str | None, int, int]], start_ms: int, end_ms: int) -> list[DumpStretch]:
-    """Like chain, for files whose coverage [lo, hi) is known already."""
+def chain_spans(spans: list[tuple[str, str, str | None, int, int]], start_ms: int, end_ms: int, *,
+                skip_gaps: bool = False) -> list[DumpStretch]:
+    """Like chain, for files whose coverage [lo, hi) is known already. With skip_gaps, a stretch no file
+    covers is stepped over to where the next file starts, instead of ending the chain."""
     out, cursor = [], start_ms
     while cursor < end_ms:
         reaching = [s for s in spans if s[3] <= cursor < s[4]]
         if not reaching:
-            break
+            later = [s[3] for s in spans if cursor < s[3] < end_ms]
+            if not skip_gaps or not later:
+                break
+            cursor = min(later)
+            continue
         name, artifact, member, _, hi = max(reaching, key=lambda s: s[4])
         out.append(DumpStretch(name, artifact, member, cursor, min(hi, end_ms)))
         cursor = hi

@@ -54,6 +54,15 @@ def _units(view: JobView) -> tuple[int, int]:
     return done, len(expected) + len(children)
 
 
+def _per_timeframe(own: dict | None, children: list[dict | None]) -> dict:
+    """A job's reports per timeframe, each summed with its children's."""
+    out = dict(own or {})
+    for reports in children:
+        for tf, report in (reports or {}).items():
+            out[tf] = add_comparisons(out.get(tf), report)
+    return out
+
+
 def _result(view: JobView, fetched: dict) -> dict:
     batches = [_written(view)[b] for b in _expected(view) or [] if b in _written(view)]
     starts = [b["start"] for b in batches if b["start"]]
@@ -63,17 +72,16 @@ def _result(view: JobView, fetched: dict) -> dict:
     ends += [c["end_timestamp"] for c in children if c.get("end_timestamp")]
     artifacts = sorted({a for b in batches for a in b["artifacts"]} | {a["path"] for c in children
                                                                      for a in c.get("artifacts", [])})
-    # Two kinds of check: candles that met a stored candle of another source (every seam), and
-    # rebuilt candles held against Kraken's own OHLC answer (reported by the rebuilder per timeframe).
+    # Three kinds of check: candles that met a stored candle of another source (every seam), and
+    # rebuilt candles held against Kraken's own OHLC answer and its OHLCVT dump (the rebuilder reports
+    # those per timeframe).
     child_checks = [c.get("comparisons") or {} for c in children]
     with_stored = None
     for report in [b.get("comparison") for b in batches] + [c.get("with_stored") for c in child_checks]:
         if report:
             with_stored = add_comparisons(with_stored, report)
-    with_ohlc = dict(fetched.get("comparisons") or {})
-    for check in child_checks:
-        for tf, report in (check.get("with_kraken_ohlc") or {}).items():
-            with_ohlc[tf] = add_comparisons(with_ohlc.get(tf), report)
+    with_ohlc = _per_timeframe(fetched.get("comparisons"), [c.get("with_kraken_ohlc") for c in child_checks])
+    with_dump = _per_timeframe(fetched.get("dump_comparisons"), [c.get("with_ohlcvt_dump") for c in child_checks])
     return {
         "rows": sum(b["rows"] for b in batches) + sum(c.get("rows", 0) for c in children),
         "start_timestamp": min(starts) if starts else None,
@@ -82,7 +90,7 @@ def _result(view: JobView, fetched: dict) -> dict:
         "not_fetched": fetched.get("not_fetched", []),
         "no_trade_intervals": fetched.get("no_trade_intervals", 0),
         "exchange_calls": fetched.get("exchange_calls", 0) + sum(c.get("exchange_calls", 0) for c in children),
-        "comparisons": {"with_stored": with_stored, "with_kraken_ohlc": with_ohlc},
+        "comparisons": {"with_stored": with_stored, "with_kraken_ohlc": with_ohlc, "with_ohlcvt_dump": with_dump},
         "plan": view.tracking.get("plan"),
         "children": [{"id": k, **({"rows": c.get("rows", 0)} if c else {"status": "running"})}
                      for k, c in _children(view).items()],

@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from services.rebuilder.aggregate import TradeAggregator
 from services.rebuilder.raw_trades import RawTrades
+from shared.trade_dumps import DumpStretch
 
 
 @dataclass
@@ -24,6 +25,9 @@ class RebuildState:
     dumps_done: bool = False                     # the dump part is imported; the API part follows
     raw: RawTrades | None = None                 # include_trades: trades not yet written as Parquet
     recent: dict[str, pa.Table] = field(default_factory=dict)  # per timeframe: the candles REST can still show
+    dump_stretches: dict[str, list[DumpStretch]] | None = None  # per timeframe: OHLCVT members to compare with
+    dump_reports: dict[str, dict] = field(default_factory=dict)  # per timeframe: the comparison so far
+    dump_errors: dict[str, str] = field(default_factory=dict)    # per timeframe: why a member was not read
     trades: int = 0
     calls: int = 0
     finished: bool = False                       # every page is read and the last candles are sent
@@ -36,7 +40,7 @@ async def load(pool: asyncpg.Pool, job_id: UUID) -> RebuildState | None:
     # The bytes are only ever written by save() below, from this same code.
     state = pickle.loads(row["state"])  # noqa: S301
     for name, value in (("sent_until", {}), ("dump_rows", {}), ("dumps_done", False), ("raw", None),
-                        ("recent", {})):
+                        ("recent", {}), ("dump_stretches", None), ("dump_reports", {}), ("dump_errors", {})):
         state.__dict__.setdefault(name, value)  # saved by an older version
     return state
 

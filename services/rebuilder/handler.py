@@ -3,6 +3,8 @@ cached, then the Trades API) to candles of every requested timeframe."""
 
 from __future__ import annotations
 
+import contextlib
+
 import polars as pl
 import pyarrow as pa
 import structlog
@@ -10,6 +12,7 @@ import structlog
 from services.rebuilder import checkpoint
 from services.rebuilder.aggregate import TradeAggregator
 from services.rebuilder.checkpoint import RebuildState
+from services.rebuilder.dump_check import DumpCheck
 from services.rebuilder.dump_import import import_dumps
 from services.rebuilder.ohlc_check import check_against_ohlc
 from services.rebuilder.progress import report
@@ -52,22 +55,27 @@ async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
     async def notify(text: str) -> None:
         await rt.events.emit(cmd.job_id, "job.message", {"text": text, "level": "warning"})
 
-    async def feed(state: RebuildState, trades: pa.Table | pl.DataFrame, reached_ms: int, done: bool) -> None:
-        await send(rt, cmd, state, state.aggregator.feed(trades), force=False)
-        await _keep_raw(rt, storage, cmd, state, trades, done)
-        if done:
-            await send(rt, cmd, state, state.aggregator.finish(cmd.end_ms), force=True)
-            state.finished = True
-        await checkpoint.save(rt.pool, cmd.job_id, state)
-        await report(rt, cmd, state, reached_ms, done)
+    async def tell(text: str, level: str) -> None:
+        await rt.events.emit(cmd.job_id, "job.message", {"text": text, "level": level})
 
-    async def on_chunk(state: RebuildState, trades: pl.DataFrame, reached_ms: int) -> None:
-        await feed(state, trades, reached_ms, False)
+    async with ExchangeClient(rt.settings, notify) as client, contextlib.AsyncExitStack() as stack:
+        check = await DumpCheck.open(rt.pool, storage, cmd, state, stack)
 
-    async def on_page(state: RebuildState, trades: pa.Table, done: bool) -> None:
-        await feed(state, trades, int(state.cursor) // NS_PER_MS, done)
+        async def feed(state: RebuildState, trades: pa.Table | pl.DataFrame, reached_ms: int, done: bool) -> None:
+            await send(rt, cmd, state, state.aggregator.feed(trades), force=False, check=check)
+            await _keep_raw(rt, storage, cmd, state, trades, done)
+            if done:
+                await send(rt, cmd, state, state.aggregator.finish(cmd.end_ms), force=True, check=check)
+                state.finished = True
+            await checkpoint.save(rt.pool, cmd.job_id, state)
+            await report(rt, cmd, state, reached_ms, done)
 
-    async with ExchangeClient(rt.settings, notify) as client:
+        async def on_chunk(state: RebuildState, trades: pl.DataFrame, reached_ms: int) -> None:
+            await feed(state, trades, reached_ms, False)
+
+        async def on_page(state: RebuildState, trades: pa.Table, done: bool) -> None:
+            await feed(state, trades, int(state.cursor) // NS_PER_MS, done)
+
         market = await client.market(cmd.symbol)
         if not state.finished:
             handover = await import_dumps(rt, storage, cmd, state, market["info"]["altname"], on_chunk, notify)
@@ -76,20 +84,18 @@ async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
                            cmd.end_ms, True)
         if not state.finished:
             await page_trades(client, market["id"], state, cmd.end_ms, on_page)
-
-        async def tell(text: str, level: str) -> None:
-            await rt.events.emit(cmd.job_id, "job.message", {"text": text, "level": level})
-
         comparisons = {}
         if cmd.options.get("compare_with_ohlc", True):
             comparisons = await check_against_ohlc(client, cmd, state, market["id"], tell)
+        with_dump = await check.tell(tell)
     await rt.events.emit(cmd.job_id, "job.fetched", {
         "batch_ids": state.batch_ids, "trades": state.trades, "exchange_calls": state.calls,
         "dump_trades": sum(state.dump_rows.values()), "rows": None, "not_fetched": [],
-        "comparisons": comparisons,
+        "comparisons": comparisons, "dump_comparisons": with_dump,
         "trade_files": [storage.uri(k) for k in state.raw.files] if state.raw else [],
         "trades_written": state.raw.written if state.raw else 0,
     }, dedup_key="fetched")
     await checkpoint.drop(rt.pool, cmd.job_id)
     log.info("job.rebuilt", job_id=str(cmd.job_id), trades=state.trades, calls=state.calls,
-             dump_trades=sum(state.dump_rows.values()), batches=len(state.batch_ids))
+             dump_trades=sum(state.dump_rows.values()), batches=len(state.batch_ids),
+             dump_compared={tf: r["compared"] for tf, r in with_dump.items()})

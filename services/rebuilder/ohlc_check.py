@@ -40,11 +40,11 @@ def compare_window(ours: pa.Table | None, theirs: pa.Table, lo: int, hi: int) ->
     return report
 
 
-def _text(tf: str, report: dict) -> tuple[str, str]:
+def report_text(tf: str, report: dict, against: str = "Kraken's OHLC") -> tuple[str, str]:
     total = report["compared"] + report["only_rebuilt"] + report["only_kraken"]
     if not report["differing"]:
-        return f"{tf}: {report['matched']} of {total} candles match Kraken's OHLC", "info"
-    return (f"{tf}: {report['differing']} of {total} candles differ from Kraken's OHLC ({report['only_rebuilt']}"
+        return f"{tf}: {report['matched']} of {total} candles match {against}", "info"
+    return (f"{tf}: {report['differing']} of {total} candles differ from {against} ({report['only_rebuilt']}"
             f" only rebuilt, {report['only_kraken']} only at Kraken; largest relative difference"
             f" {report['max_rel_diff']:.3g})", "warning")
 
@@ -63,5 +63,5 @@ async def check_against_ohlc(client: ExchangeClient, cmd: JobCommand, state: Reb
         rows = next((v for k, v in result.items() if k != "last"), [])
         out[tf] = compare_window(state.recent.get(tf), kraken_table(rows, int(result.get("last", 0)), lo, hi,
                                                                      interval), lo, hi)
-        await emit(*_text(tf, out[tf]))
+        await emit(*report_text(tf, out[tf]))
     return out

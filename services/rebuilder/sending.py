@@ -3,6 +3,8 @@ the stretch of time it covers so the coverage ledger learns where trades showed 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -14,6 +16,7 @@ from shared.runtime import Runtime
 from shared.timeframes import millis
 
 OHLC_ROWS = 720
+Check = Callable[[str, pa.Table, tuple[int, int]], Awaitable[None]]
 
 
 def timeframes_of(cmd: JobCommand) -> list[str]:
@@ -39,9 +42,11 @@ def keep_recent(cmd: JobCommand, state: RebuildState, tf: str, table: pa.Table) 
         state.recent[tf] = both.slice(max(0, both.num_rows - OHLC_ROWS))
 
 
-async def send(rt: Runtime, cmd: JobCommand, state: RebuildState, closed: dict[str, pa.Table], force: bool) -> None:
+async def send(rt: Runtime, cmd: JobCommand, state: RebuildState, closed: dict[str, pa.Table], force: bool,
+               check: Check | None = None) -> None:
     """Queues closed candles; sends a timeframe's queue once it is a full batch, and everything at the
-    end (an empty batch too, so the ledger learns the quiet tail of the range)."""
+    end (an empty batch too, so the ledger learns the quiet tail of the range). `check` sees each batch
+    and the span it vouches for before it goes."""
     for tf, table in closed.items():
         if table.num_rows:
             state.pending.setdefault(tf, []).append(table.select(list(SCHEMA.names)).cast(SCHEMA))
@@ -57,6 +62,8 @@ async def send(rt: Runtime, cmd: JobCommand, state: RebuildState, closed: dict[s
         batch = batch_of(table, job_id=cmd.job_id, exchange=cmd.exchange, symbol=cmd.symbol, timeframe=tf,
                          source="trades", prefix="trades", span=span)
         keep_recent(cmd, state, tf, table)
+        if check is not None:
+            await check(tf, table, span)
         await rt.bus.publish(CANDLES_SUBJECT, batch, msg_id=f"{cmd.job_id}:{batch.batch_id}")
         state.batch_ids.append(batch.batch_id)
         state.pending[tf] = []

@@ -229,3 +229,22 @@ async def test_a_dump_replaces_rest_candles_for_the_period_it_covers(stitched, d
             if iso(start) <= i["start_timestamp"] and i["end_timestamp"] <= iso(CUTOFF)]
     assert set(held) == {("data", "zip"), ("no_trades", "zip")}, held
     assert sum(1 for state, _ in held if state == "data") > 1
+
+
+async def test_a_rebuild_over_the_dump_is_checked_against_every_candle_it_holds(stitched, dump_sim):
+    start, end = CUTOFF - timedelta(hours=6), CUTOFF + timedelta(hours=1)
+    dumps = await get_json(stitched.api, "/api/dumps")
+    members = {m["member"]: m for d in dumps for m in d["members"]}
+    view, events = await _run(stitched, {
+        "job_type": "trade_rebuild", "exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m",
+        "start_timestamp": iso(start), "end_timestamp": iso(end),
+        "options": {"timeframes": ["5m", "1h"], "confirm": True}})
+    assert view["status"] == "completed", (view, stitched.logs())
+    checks = view["result"]["comparisons"]["with_ohlcvt_dump"]
+    assert set(checks) == {"1m", "1h"}  # the dump has no 5m member here
+    texts = [e["data"]["text"] for e in events if e["type"] == "job.message"]
+    for tf, minutes in (("1m", 1), ("1h", 60)):
+        last = datetime.fromisoformat(members[f"XBTUSD_{minutes}.csv"]["last_timestamp"].replace("Z", "+00:00"))
+        held = len(truth(dump_sim, "BTC/USD", minutes, start, last + timedelta(minutes=minutes)))
+        assert held > 0 and checks[tf]["compared"] == held and checks[tf]["differing"] == 0, (tf, checks[tf])
+        assert f"{tf}: {held} of {held} candles match Kraken's OHLCVT dump" in texts, texts

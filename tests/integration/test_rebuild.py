@@ -94,3 +94,22 @@ async def test_rebuilder_killed_mid_job_resumes_from_its_cursor(system, simulato
     listed = sorted("/".join(uri.rsplit("/", 2)[-2:]) for uri in fetched["trade_files"])
     on_disk = sorted(f"{p.parent.name}/{p.name}" for p in (system.lake / "trades").rglob("*.parquet"))
     assert listed == on_disk and len(on_disk) == 5  # days 15 to 19 November, each partly or whole
+
+
+async def test_fill_writes_a_flat_candle_for_every_bucket_without_trades(system, simulator):
+    start, end = NOW - timedelta(days=60), NOW - timedelta(days=60) + timedelta(hours=12)
+    view, _ = await _rebuild(system, "ETH/USD", start, end, timeframes=["15m"], empty_buckets="fill")
+    assert view["status"] == "completed", view
+    for tf, minutes in (("1m", 1), ("15m", 15)):
+        rows = [r for r in lake_rows(system.lake, "ETH/USD", tf) if start <= r["ts"] < end]
+        want = truth(simulator, "ETH/USD", minutes, start, end)
+        step = minutes * 60_000
+        assert len(want) < len(rows) == (end - start) // timedelta(minutes=minutes), tf  # quiet buckets exist
+        ts = [int(r["ts"].timestamp() * 1000) for r in rows]
+        assert ts == list(range(ts[0], ts[0] + len(ts) * step, step))
+        # A filled candle is marked by trades = 0 (a real one has at least one): flat at the previous
+        # close, no volume, no vwap; the others are Kraken's own candles.
+        filled = [(prev, r) for prev, r in zip(rows, rows[1:], strict=False) if r["trades"] == 0]
+        assert filled and all(r["volume"] == 0 and r["vwap"] is None and r["source"] == "trades" and
+                              r["open"] == r["high"] == r["low"] == r["close"] == prev["close"] for prev, r in filled)
+        assert close_enough(rebuilt([r for r in rows if r["trades"] > 0], start, end), want), tf

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shared.trade_dumps import DumpStretch, chain, coverage, next_quarter_ms
+from shared.trade_dumps import DumpStretch, chain, chain_spans, coverage, next_quarter_ms
 
 
 def ms(text: str) -> int:
@@ -31,3 +31,14 @@ def test_files_are_chained_from_the_start_and_the_api_takes_over_after_the_last(
     assert chain(files, ms("2026-07-02T00:00:00"), ms("2026-08-01T00:00:00")) == []
     inside = chain(files, ms("2026-05-01T00:00:00"), ms("2026-05-02T00:00:00"))
     assert [(s.name, s.end_ms) for s in inside] == [("Kraken_Trading_History_Q2_2026.zip", ms("2026-05-02T00:00:00"))]
+
+
+def test_with_skip_gaps_a_stretch_no_file_covers_is_stepped_over():
+    spans = [("full", "raw/full", "XBTUSD_60.csv", ms("2026-01-01T00:00:00"), ms("2026-03-01T00:00:00")),
+             ("q2", "raw/q2", "XBTUSD_60.csv", ms("2026-04-03T00:00:00"), ms("2026-07-01T00:00:00"))]
+    start, end = ms("2025-12-01T00:00:00"), ms("2026-05-01T00:00:00")
+    assert chain_spans(spans, start, end) == []  # the hand-over chain stops where no file reaches
+    got = chain_spans(spans, start, end, skip_gaps=True)
+    assert [(s.name, s.start_ms, s.end_ms) for s in got] == [
+        ("full", ms("2026-01-01T00:00:00"), ms("2026-03-01T00:00:00")),
+        ("q2", ms("2026-04-03T00:00:00"), ms("2026-05-01T00:00:00"))]

@@ -71,9 +71,8 @@ async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> Non
             told = await tell_parent(conn, job["parent_id"], job_id, view)
         await conn.execute(_SAVE, job_id, view.status, view.progress, view.details, view.result, view.error,
                            view.tracking, view.started_at, view.finished_at, seq)
-        if view.coverage_changed:
-            await conn.execute(_COVERAGE, job["exchange"], job["symbol"], job["timeframe"],
-                               millis(job["timeframe"]), job_id)
+        for timeframe in sorted(view.coverage_changed):
+            await conn.execute(_COVERAGE, job["exchange"], job["symbol"], timeframe, millis(timeframe), job_id)
     for event in ([completed] if completed is not None else []) + told:
         await events.publish(event)
     log.info("job.projected", job_id=str(job_id), status=view.status, seq=seq, progress=round(view.progress, 3))

@@ -25,7 +25,8 @@ class JobView:
     tracking: dict[str, Any]
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    coverage_changed: bool = field(default=False, compare=False)
+    # Timeframes whose stored candles changed: a rebuild writes several, each with its coverage row.
+    coverage_changed: set[str] = field(default_factory=set, compare=False)
 
 
 def _written(view: JobView) -> dict[str, dict]:
@@ -125,7 +126,8 @@ def apply(view: JobView, event: JobEvent) -> JobView:
             "comparison": data.get("comparison"),
         }
         details["batches_completed"] = len(_written(view))
-        view.coverage_changed = True
+        if data.get("timeframe"):
+            view.coverage_changed.add(data["timeframe"])
     elif kind == "job.failed":
         view.error = data.get("error")
     if _expected(view) is not None and view.status not in TERMINAL_STATUSES:

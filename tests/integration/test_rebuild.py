@@ -55,6 +55,13 @@ async def test_rebuild_equals_kraken_candles_for_every_timeframe(system, simulat
     for tf, minutes in MINUTES.items():
         assert close_enough(rebuilt(lake_rows(system.lake, "ETH/USD", tf), start, end),
                             truth(simulator, "ETH/USD", minutes, start, end)), tf
+    # Every timeframe the rebuild wrote has its coverage row, not only the job's own.
+    coverage = {c["timeframe"]: c for c in await get_json(system.api, "/api/data-coverage?exchange=kraken&symbol=ETH/USD")}
+    for tf, minutes in MINUTES.items():
+        row, want = coverage[tf], truth(simulator, "ETH/USD", minutes, start, end)
+        first, last = (datetime.fromtimestamp(want[i][0] / 1000, NOW.tzinfo) for i in (0, -1))
+        assert row["start_timestamp"] <= iso(first) and row["end_timestamp"] >= iso(last + timedelta(minutes=minutes))
+        assert row["rows"] >= len(want), row
 
 
 async def test_rebuilder_killed_mid_job_resumes_from_its_cursor(system, simulator):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 SCHEMA = pa.schema(
     [
@@ -33,3 +36,14 @@ PARQUET_OPTIONS = {"compression": "zstd", "use_dictionary": ["source"]}
 
 def empty_table() -> pa.Table:
     return SCHEMA.empty_table()
+
+
+def to_parquet(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink, **PARQUET_OPTIONS)
+    return sink.getvalue()
+
+
+def from_parquet(data: bytes) -> pa.Table:
+    """A lake partition (or a staged batch) as read back: always in the lake's schema."""
+    return pq.read_table(io.BytesIO(data)).cast(SCHEMA)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from shared.timeframes import from_ms, to_ms
+
 PART_FILE = "part-0.parquet"
 
 
@@ -25,3 +29,14 @@ def trades_prefix(exchange: str, symbol: str) -> str:
 def trades_key(exchange: str, symbol: str, date: str, name: str) -> str:
     """Raw trades kept by a rebuild: one folder per UTC day (YYYY-MM-DD)."""
     return f"{trades_prefix(exchange, symbol)}date={date}/{name}"
+
+
+def year_spans(start_ms: int, end_ms: int) -> list[tuple[int, tuple[int, int]]]:
+    """(year, (lo, hi)): [start_ms, end_ms) cut where a new year, and so a new partition, begins."""
+    spans, lo = [], start_ms
+    while lo < end_ms:
+        year = from_ms(lo).year
+        hi = min(end_ms, to_ms(datetime(year + 1, 1, 1, tzinfo=UTC)))
+        spans.append((year, (lo, hi)))
+        lo = hi
+    return spans

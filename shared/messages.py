@@ -11,6 +11,7 @@ JobType = Literal["fetch", "trade_rebuild"]
 
 JOB_SUBJECTS: dict[str, str] = {"fetch": "jobs.fetch", "trade_rebuild": "jobs.trade_rebuild"}
 CANDLES_SUBJECT = "candles.write"
+VALIDATE_SUBJECT = "jobs.validate"
 
 
 class Message(BaseModel):
@@ -29,6 +30,19 @@ class JobCommand(Message):
     start_ms: int
     end_ms: int
     options: dict = {}
+
+
+class ValidateCommand(Message):
+    """A validation of what a job stored, for the coverage service: each timeframe over [start_ms, end_ms).
+    validation_id is the message id, so a request published twice is validated once."""
+
+    job_id: UUID
+    validation_id: UUID
+    exchange: str
+    symbol: str
+    timeframes: list[str]
+    start_ms: int
+    end_ms: int
 
 
 class CandleBatch(Message):

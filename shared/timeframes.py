@@ -46,3 +46,8 @@ def from_ms(ms: int) -> datetime:
 
 def iso(ms: int) -> str:
     return from_ms(ms).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def job_timeframes(timeframe: str, options: dict) -> list[str]:
+    """Every timeframe a job writes: its own, then a rebuild's extra ones (options.timeframes)."""
+    return list(dict.fromkeys([timeframe, *options.get("timeframes", [])]))

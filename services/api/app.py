@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.api import jobs, meta, stream
+from services.api import actions, candles, jobs, meta, stream
 from services.api.errors import json_errors, require_token
 from services.api.openapi import openapi
 from services.api.page import add_page
-from services.api.state import BUS, EVENTS, POOL, SETTINGS
+from services.api.state import BUS, EVENTS, POOL, SETTINGS, STORAGE
 from shared.bus import Bus
 from shared.db import create_pool
 from shared.events import EventLog
 from shared.settings import Settings
+from shared.storage import open_storage
 
 
 async def _connections(app: web.Application):
@@ -20,6 +21,7 @@ async def _connections(app: web.Application):
     app[POOL] = await create_pool(settings.database_url)
     app[BUS] = await Bus.connect(settings.nats_url, "api")
     app[EVENTS] = EventLog(app[POOL], app[BUS])
+    app[STORAGE] = open_storage(settings.storage_url, settings.s3_endpoint_url)
     yield
     await app[BUS].close()
     await app[POOL].close()
@@ -33,6 +35,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/data-jobs", jobs.list_jobs)
     app.router.add_get("/api/data-jobs/{id}", jobs.get_job)
     app.router.add_get("/api/data-jobs/{id}/events", stream.job_events)
+    app.router.add_post("/api/data-jobs/{id}/actions", actions.job_action)
+    app.router.add_get("/api/data-jobs/{id}/candles", candles.job_candles)
     app.router.add_get("/api/data-coverage", meta.coverage)
     app.router.add_get("/api/exchanges", meta.exchanges)
     app.router.add_get("/api/dumps", meta.dumps)

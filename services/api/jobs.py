@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 from uuid import UUID
 
+import asyncpg
 import orjson
 import structlog
 from aiohttp import web
@@ -28,7 +29,7 @@ log = structlog.get_logger()
 PROJECTION_WAIT_STEPS = 40  # up to 2 s
 
 
-async def _body(request: web.Request) -> dict:
+async def read_body(request: web.Request) -> dict:
     try:
         body = orjson.loads(await request.read())
     except orjson.JSONDecodeError as exc:
@@ -70,7 +71,11 @@ async def _plan(request: web.Request, req: JobRequest) -> tuple[datetime, dateti
 
 
 async def create_job(request: web.Request) -> web.Response:
-    req = JobRequest.model_validate(await _body(request))
+    return await submit(request, JobRequest.model_validate(await read_body(request)))
+
+
+async def submit(request: web.Request, req: JobRequest, **extra: str) -> web.Response:
+    """Checks, plans and queues one job request; `extra` goes into the answer (e.g. resumed_from)."""
     pool, settings = request.app[POOL], request.app[SETTINGS]
     await check_metadata(pool, req)
     check_shape(req)
@@ -93,23 +98,28 @@ async def create_job(request: web.Request) -> web.Response:
         await fail(request.app[EVENTS], cmd.job_id, f"could not queue the job: {exc}")
         raise ApiError(503, "job_queue", "the job queue (NATS) is not reachable; try again", "unavailable") from exc
     log.info("job.submitted", job_id=str(cmd.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe)
-    body = {"id": str(cmd.job_id), "status": "queued", "submitted_at": submitted.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    body = {"id": str(cmd.job_id), "status": "queued", "submitted_at": submitted.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            **extra}
     return web.json_response(body, status=201, headers={"Location": f"/api/data-jobs/{cmd.job_id}"})
 
 
-async def get_job(request: web.Request) -> web.Response:
+async def job_row(request: web.Request) -> asyncpg.Record:
+    """The job's row, once the projection has caught up with its stored events (up to 2 s): a client
+    that saw an event on the stream sees it in the job too, and acts on the status it saw."""
     jid, pool = job_id(request), request.app[POOL]
     row = await pool.fetchrow("SELECT * FROM data_jobs WHERE id = $1", jid)
     if row is None:
         raise ApiError(404, "id", "no such job", "not_found")
-    # Read-your-events: a client that saw an event on the stream should see it in the job too, so
-    # give the projection a moment to catch up with events stored a moment ago.
     for _ in range(PROJECTION_WAIT_STEPS):
         if row["projected_seq"] >= row["last_event_seq"]:
             break
         await asyncio.sleep(0.05)
         row = await pool.fetchrow("SELECT * FROM data_jobs WHERE id = $1", jid)
-    return web.json_response(job_view(row))
+    return row
+
+
+async def get_job(request: web.Request) -> web.Response:
+    return web.json_response(job_view(await job_row(request)))
 
 
 async def list_jobs(request: web.Request) -> web.Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from services.api.actions import ActionRequest
 from services.api.requests import JobRequest
 
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}, "field": {"type": "string"},
@@ -26,6 +27,14 @@ def _op(summary: str, params: list | None = None, body: bool = False, stream: bo
     return op
 
 
+def _action() -> dict:
+    op = _op("validate what the job stored (202; follow the job's `validation`), resume a failed or"
+             " cancelled job (201, a new job), or download (links to its candles)", JOB_ID)
+    op["requestBody"] = {"required": True, "content": {"application/json": {
+        "schema": ActionRequest.model_json_schema()}}}
+    return op
+
+
 def _query(*names: str) -> list[dict]:
     return [{"name": n, "in": "query", "schema": {"type": "string"}} for n in names]
 
@@ -40,6 +49,9 @@ def document() -> dict:
             "/api/data-jobs": {"post": _op("Submit a job", body=True), "get": _op("Recent jobs", _query("limit"))},
             "/api/data-jobs/{id}": {"get": _op("A job's status, progress and result", JOB_ID)},
             "/api/data-jobs/{id}/events": {"get": _op("The job's events (SSE)", JOB_ID, stream=True)},
+            "/api/data-jobs/{id}/actions": {"post": _action()},
+            "/api/data-jobs/{id}/candles": {"get": _op("The job's candles as one Parquet or CSV file",
+                                                       JOB_ID + _query("timeframe", "format"))},
             "/api/data-coverage": {"get": _op("Stored ranges per timeframe, with the ledger's intervals"
                                               " (data by source, no_trades, missing)",
                                               _query("exchange", "symbol", "timeframe"))},

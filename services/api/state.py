@@ -8,8 +8,10 @@ from aiohttp import web
 from shared.bus import Bus
 from shared.events import EventLog
 from shared.settings import Settings
+from shared.storage import Storage
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 BUS = web.AppKey("bus", Bus)
 EVENTS = web.AppKey("events", EventLog)
+STORAGE = web.AppKey("storage", Storage)

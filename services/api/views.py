@@ -48,6 +48,7 @@ def job_view(row: asyncpg.Record) -> dict:
             "children": result.get("children", []),
         },
         "error": row["error"],
+        "validation": details.get("validation"),
         "started_at": ts(row["started_at"]),
         "events_seq": row["last_event_seq"],
     }

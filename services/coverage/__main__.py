@@ -1,16 +1,20 @@
-"""python -m services.coverage: projects job events into data_jobs and the coverage ledger, and keeps
-the markets table in step with the exchange."""
+"""python -m services.coverage: projects job events into data_jobs and the coverage ledger, validates
+what jobs stored when asked to, and keeps the markets table in step with the exchange."""
 
 import asyncio
 import contextlib
+from functools import partial
 
 import structlog
 
 from services.coverage.markets import sync_markets
 from services.coverage.project import lagging_jobs, project_job
+from services.coverage.validate import on_validate, validation_failed
 from shared.consume import consume
 from shared.events import JobEvent
+from shared.messages import VALIDATE_SUBJECT, ValidateCommand
 from shared.runtime import Runtime, run_service
+from shared.storage import open_storage
 
 log = structlog.get_logger()
 SWEEP_S = 2.0
@@ -46,7 +50,12 @@ async def main(rt: Runtime) -> None:
         # The sweep projects the job again later; a projection bug must not fail the job itself.
         log.error("projection.failed", job_id=str(event.job_id), seq=event.seq, error=str(exc)[:300])
 
-    tasks = [asyncio.create_task(sweep(rt)), asyncio.create_task(keep_markets(rt))]
+    storage = open_storage(rt.settings.storage_url, rt.settings.s3_endpoint_url)
+    tasks = [asyncio.create_task(sweep(rt)), asyncio.create_task(keep_markets(rt)),
+             asyncio.create_task(consume(
+                 rt.bus, stream="JOBS", durable="validator", subject=VALIDATE_SUBJECT, model=ValidateCommand,
+                 handler=partial(on_validate, rt, storage), give_up=partial(validation_failed, rt),
+                 stop=rt.stop, max_deliver=rt.settings.max_deliver, ack_wait_s=rt.settings.ack_wait_s))]
     try:
         await consume(rt.bus, stream="EVENTS", durable="coverage", subject="data_job_events.>", model=JobEvent,
                       handler=on_event, give_up=give_up,

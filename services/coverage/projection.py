@@ -11,6 +11,8 @@ from shared.events import JobEvent
 from shared.lifecycle import COMPLETED, TERMINAL_STATUSES, next_status
 
 MAX_MESSAGES = 50
+VALIDATION_STATUS = {"validation.queued": "queued", "validation.started": "running",
+                     "validation.completed": "completed", "validation.failed": "failed"}
 # The fetch share of progress; the rest is the writer catching up.
 FETCH_SHARE = 0.95
 
@@ -130,6 +132,13 @@ def apply(view: JobView, event: JobEvent) -> JobView:
             view.coverage_changed.add(data["timeframe"])
     elif kind == "job.failed":
         view.error = data.get("error")
+    elif kind in VALIDATION_STATUS:
+        # The latest validation asked for, as it goes (an older one finishing later does not replace
+        # it); it never changes the job's own status.
+        latest = {} if kind == "validation.queued" else details.get("validation") or {}
+        if latest.get("validation_id") in (None, data.get("validation_id")):
+            details["validation"] = {**latest, **data, "status": VALIDATION_STATUS[kind],
+                                     "updated_at": event.ts.strftime("%Y-%m-%dT%H:%M:%SZ")}
     if _expected(view) is not None and view.status not in TERMINAL_STATUSES:
         done, total = _units(view)
         view.progress = FETCH_SHARE + (1 - FETCH_SHARE) * (done / total if total else 1.0)

@@ -8,27 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.dump_source import local_zip
 from shared.errors import PermanentError
+from shared.lake import year_spans
 from shared.messages import CandleBatch, JobCommand
 from shared.ohlcvt_stage import StagedYear, stage_member
 from shared.planner import Segment
 from shared.runtime import Runtime
 from shared.storage import Storage
-from shared.timeframes import from_ms, to_ms
-
-
-def year_spans(start_ms: int, end_ms: int) -> list[tuple[int, tuple[int, int]]]:
-    spans, lo = [], start_ms
-    while lo < end_ms:
-        year = from_ms(lo).year
-        hi = min(end_ms, to_ms(datetime(year + 1, 1, 1, tzinfo=UTC)))
-        spans.append((year, (lo, hi)))
-        lo = hi
-    return spans
 
 
 async def written_batches(rt: Runtime, cmd: JobCommand) -> set[str]:

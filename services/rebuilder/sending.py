@@ -13,14 +13,14 @@ from shared.batches import batch_of
 from shared.candles import SCHEMA
 from shared.messages import CANDLES_SUBJECT, JobCommand
 from shared.runtime import Runtime
-from shared.timeframes import millis
+from shared.timeframes import job_timeframes, millis
 
 OHLC_ROWS = 720
 Check = Callable[[str, pa.Table, tuple[int, int]], Awaitable[None]]
 
 
 def timeframes_of(cmd: JobCommand) -> list[str]:
-    return list(dict.fromkeys([cmd.timeframe, *cmd.options.get("timeframes", [])]))
+    return job_timeframes(cmd.timeframe, cmd.options)
 
 
 def span_of(cmd: JobCommand, state: RebuildState, tf: str, table: pa.Table, final: bool) -> tuple[int, int]:

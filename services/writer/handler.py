@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import structlog
 
-from services.writer.merge import (
-    compare_with_stored,
-    from_parquet,
-    merge,
-    split_by_year,
-    to_parquet,
-    ts_bounds,
-)
+from services.writer.merge import compare_with_stored, merge, split_by_year, ts_bounds
 from services.writer.staged import batch_table
 from shared import ledger_store
+from shared.candles import from_parquet, to_parquet
 from shared.compare import add_comparisons
 from shared.db import advisory_lock
 from shared.lake import partition_key

@@ -3,14 +3,12 @@ hold the same candle the more trusted one wins (shared.candles.SOURCE_RANK); bet
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from shared.candles import PARQUET_OPTIONS, SCHEMA, SOURCE_RANK
+from shared.candles import SCHEMA, SOURCE_RANK
 from shared.compare import compare_candles
 
 
@@ -45,16 +43,6 @@ def compare_with_stored(existing: pa.Table | None, incoming: pa.Table) -> dict |
         return None
     report = compare_candles(incoming, others.to_arrow())
     return report if report["compared"] else None
-
-
-def to_parquet(table: pa.Table) -> bytes:
-    sink = io.BytesIO()
-    pq.write_table(table, sink, **PARQUET_OPTIONS)
-    return sink.getvalue()
-
-
-def from_parquet(data: bytes) -> pa.Table:
-    return pq.read_table(io.BytesIO(data)).cast(SCHEMA)
 
 
 def ts_bounds(table: pa.Table) -> tuple[datetime, datetime]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from services.writer.merge import from_parquet
 from shared.batches import table_of
+from shared.candles import from_parquet
 from shared.errors import PermanentError
 from shared.messages import CandleBatch
 from shared.runtime import Runtime

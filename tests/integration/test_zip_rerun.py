@@ -10,11 +10,12 @@ from types import SimpleNamespace
 
 import pyarrow.parquet as pq
 
-from services.fetcher.zip_fetch import batch_id_of, year_spans, zip_batches
+from services.fetcher.zip_fetch import batch_id_of, zip_batches
 from shared.db import create_pool
 from shared.dump_source import sync_dumps
 from shared.events import EventLog
 from shared.jobs import store_job
+from shared.lake import year_spans
 from shared.messages import JobCommand
 from shared.planner import Segment
 from shared.storage import LocalStorage

@@ -7,8 +7,9 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.writer.merge import from_parquet, merge, split_by_year, to_parquet
+from services.writer.merge import merge, split_by_year
 from shared.batches import table_of
+from shared.candles import from_parquet, to_parquet
 from shared.messages import CandleBatch
 
 YEAR_MS = 365 * 86_400_000

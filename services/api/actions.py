@@ -1,0 +1,68 @@
+"""POST /api/data-jobs/{id}/actions, the seed's job actions: `validate` what the job stored (run by the
+coverage service, followed in the job's `validation` and its event stream), `resume` a job that failed
+or was cancelled (a new job for the same request: the planner skips what is already held), and
+`download` (links to the job's candles as Parquet or CSV)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+import asyncpg
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict
+
+from services.api.errors import ApiError
+from services.api.jobs import job_row, read_body, submit
+from services.api.requests import JobRequest
+from services.api.state import BUS, EVENTS, POOL
+from shared.lifecycle import CANCELLED, FAILED, TERMINAL_STATUSES
+from shared.messages import VALIDATE_SUBJECT, ValidateCommand
+from shared.timeframes import job_timeframes, to_ms
+
+
+class ActionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["validate", "resume", "download"]
+
+
+async def job_action(request: web.Request) -> web.Response:
+    action = ActionRequest.model_validate(await read_body(request)).action
+    row = await job_row(request)
+    return await {"validate": _validate, "resume": _resume, "download": _download}[action](request, row)
+
+
+async def _validate(request: web.Request, row: asyncpg.Record) -> web.Response:
+    if row["status"] not in TERMINAL_STATUSES:
+        raise ApiError(409, "action", f"the job is {row['status']}; validate it once it has ended", "conflict")
+    cmd = ValidateCommand(job_id=row["id"], validation_id=uuid.uuid4(), exchange=row["exchange"],
+                          symbol=row["symbol"], timeframes=job_timeframes(row["timeframe"], row["options"]),
+                          start_ms=to_ms(row["start_ts"]), end_ms=to_ms(row["end_ts"]))
+    events, data = request.app[EVENTS], {"validation_id": str(cmd.validation_id), "timeframes": cmd.timeframes}
+    await events.emit(row["id"], "validation.queued", data)
+    try:
+        await request.app[BUS].publish(VALIDATE_SUBJECT, cmd, msg_id=str(cmd.validation_id))
+    except Exception as exc:  # nobody would ever run it: say so in the job
+        await events.emit(row["id"], "validation.failed", data | {"error": f"could not queue the validation: {exc}"})
+        raise ApiError(503, "job_queue", "the job queue (NATS) is not reachable; try again", "unavailable") from exc
+    return web.json_response({"job_id": str(row["id"]), "action": "validate", "status": "queued", **data}, status=202)
+
+
+async def _resume(request: web.Request, row: asyncpg.Record) -> web.Response:
+    if row["status"] not in (FAILED, CANCELLED):
+        raise ApiError(409, "action", f"only a failed or cancelled job can be resumed; this one is {row['status']}"
+                                      " (a refresh fetches what is new)", "conflict")
+    if row["parent_id"] is not None:
+        raise ApiError(409, "id", f"this job is part of job {row['parent_id']}; resume that one", "conflict")
+    asked = await request.app[POOL].fetchval(
+        "SELECT data->'request' FROM data_job_events WHERE job_id = $1 AND type = 'job.queued'", row["id"])
+    return await submit(request, JobRequest.model_validate(asked), resumed_from=str(row["id"]))
+
+
+async def _download(request: web.Request, row: asyncpg.Record) -> web.Response:
+    base = f"/api/data-jobs/{row['id']}/candles"
+    links = [{"timeframe": tf, "format": fmt, "url": f"{base}?timeframe={tf}&format={fmt}"}
+             for tf in job_timeframes(row["timeframe"], row["options"]) for fmt in ("parquet", "csv")]
+    return web.json_response({"job_id": str(row["id"]), "action": "download", "downloads": links,
+                              "artifacts": (row["result"] or {}).get("artifacts", [])})

@@ -1,0 +1,69 @@
+"""GET /api/data-jobs/{id}/candles?timeframe=&format=parquet|csv: the candles of a job's range as one
+file, streamed a year partition at a time (memory stays that of one partition, whatever the range)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from aiohttp import web
+
+from services.api.errors import ApiError
+from services.api.jobs import job_row
+from services.api.state import STORAGE
+from shared.candles import PARQUET_OPTIONS, SCHEMA
+from shared.lake import symbol_dir
+from shared.lake_read import read_years
+from shared.timeframes import job_timeframes, to_ms
+
+CHUNK_BYTES = 1 << 20
+TYPES = {"parquet": "application/vnd.apache.parquet", "csv": "text/csv"}
+
+
+def as_csv(table: pa.Table, header: bool) -> bytes:
+    """ISO-8601 UTC times, the rest as stored; vwap and trades empty where unknown."""
+    # Candles open on whole seconds; in seconds, %S prints no fraction.
+    seconds = pc.cast(table.column("ts"), pa.timestamp("s", tz="UTC"), safe=False)
+    text = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
+    sink = io.BytesIO()
+    pacsv.write_csv(table.set_column(0, "ts", text), sink, pacsv.WriteOptions(include_header=header))
+    return sink.getvalue()
+
+
+async def job_candles(request: web.Request) -> web.StreamResponse:
+    row = await job_row(request)
+    held = job_timeframes(row["timeframe"], row["options"])
+    timeframe, fmt = request.query.get("timeframe", row["timeframe"]), request.query.get("format", "parquet")
+    if timeframe not in held:
+        raise ApiError(400, "timeframe", f"this job stored {', '.join(held)}, not {timeframe!r}")
+    if fmt not in TYPES:
+        raise ApiError(400, "format", f"must be one of {', '.join(TYPES)}, not {fmt!r}")
+    start, end = row["start_ts"], row["end_ts"]
+    name = (f"{row['exchange']}_{symbol_dir(row['symbol'])}_{timeframe}_{start:%Y%m%dT%H%M}_{end:%Y%m%dT%H%M}"
+            f".{fmt}")
+    response = web.StreamResponse(headers={"Content-Type": TYPES[fmt],
+                                           "Content-Disposition": f'attachment; filename="{name}"'})
+    years = read_years(request.app[STORAGE], row["exchange"], row["symbol"], timeframe, to_ms(start), to_ms(end))
+    await response.prepare(request)
+    if fmt == "csv":
+        await response.write(as_csv(SCHEMA.empty_table(), header=True))
+        async for _, _, table in years:
+            if table.num_rows:
+                await response.write(as_csv(table, header=False))
+    else:
+        with tempfile.TemporaryDirectory(prefix="candles-") as tmp:
+            path = Path(tmp) / name
+            with pq.ParquetWriter(path, SCHEMA, **PARQUET_OPTIONS) as writer:
+                async for _, _, table in years:
+                    await asyncio.to_thread(writer.write_table, table)
+            with path.open("rb") as f:
+                while chunk := f.read(CHUNK_BYTES):
+                    await response.write(chunk)
+    await response.write_eof()
+    return response

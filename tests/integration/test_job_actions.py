@@ -1,0 +1,130 @@
+"""The seed's job actions through the whole system: validate what a job stored (and find damage done
+to the lake behind the system's back), download it as Parquet and CSV, and resume a job that failed."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import timedelta
+
+import aiohttp
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.integration.client import follow, get_json, lake_rows, submit
+from tests.integration.conftest import isolated_system
+from tests.integration.test_end_to_end import NOW, iso, stored, truth
+
+START, END = NOW - timedelta(days=6), NOW - timedelta(days=2)
+REQUEST = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h", "start_timestamp": iso(START),
+           "end_timestamp": iso(END)}
+
+
+@pytest.fixture(scope="module")
+async def acting(simulator, tmp_path_factory):
+    # One delivery and one retry: a job whose calls keep failing fails at once, to be resumed.
+    async with isolated_system(simulator.url, tmp_path_factory, MAX_DELIVER="1", EXCHANGE_MAX_RETRIES="1") as system:
+        yield system
+
+
+async def act(api: str, job_id: str, action: str) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as http, http.post(f"{api}/api/data-jobs/{job_id}/actions",
+                                                          json={"action": action}) as resp:
+        return resp.status, await resp.json()
+
+
+async def validated(api: str, job_id: str) -> dict:
+    status, body = await act(api, job_id, "validate")
+    assert status == 202 and body["status"] == "queued" and body["timeframes"] == ["1h"], body
+    for _ in range(200):
+        view = await get_json(api, f"/api/data-jobs/{job_id}")
+        validation = view["validation"]
+        if validation["validation_id"] == body["validation_id"] and validation["status"] == "completed":
+            return validation
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the validation never completed: {view}")
+
+
+async def coverage_row(api: str) -> dict:
+    (row,) = await get_json(api, "/api/data-coverage?exchange=kraken&symbol=BTC/USD&timeframe=1h")
+    return row
+
+
+def in_range(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if START <= r["ts"] < END]
+
+
+async def test_a_failed_job_is_resumed_as_a_new_job_that_completes(acting, simulator):
+    simulator.set_faults("503:1.0")
+    try:
+        failed = await submit(acting.api, REQUEST)
+        events = await follow(acting.api, failed["id"])
+    finally:
+        simulator.set_faults(None)
+    assert events[-1]["type"] == "job.failed", events[-3:]
+    status, body = await act(acting.api, failed["id"], "resume")
+    assert status == 201 and body["resumed_from"] == failed["id"] and body["id"] != failed["id"], body
+    events = await follow(acting.api, body["id"])
+    assert events[-1]["type"] == "job.completed", events[-3:]
+    assert stored(in_range(lake_rows(acting.lake, "BTC/USD", "1h"))) == truth(simulator, "BTC/USD", 60, START, END)
+    status, again = await act(acting.api, body["id"], "resume")
+    assert status == 409 and again["field"] == "action" and "completed" in again["reason"], again
+
+
+async def test_validation_passes_then_finds_damage_done_behind_the_systems_back(acting):
+    (job,) = [j for j in await get_json(acting.api, "/api/data-jobs") if j["status"] == "completed"]
+    report = await validated(acting.api, job["id"])
+    rows = len(in_range(lake_rows(acting.lake, "BTC/USD", "1h")))
+    assert report["ok"] and report["reports"]["1h"]["rows"] == rows > 50 and report["reports"]["1h"]["failed"] == {}
+    stamped = (await coverage_row(acting.api))["validated_at"]
+    assert stamped is not None
+
+    # Damage the partition directly: one candle gone, one with a close above its high.
+    (path,) = (acting.lake / "candles").rglob("year=2026/*.parquet")
+    table = pq.read_table(path).to_pylist()
+    inside = [i for i, r in enumerate(table) if START <= r["ts"] < END]
+    table[inside[10]]["close"] = table[inside[10]]["high"] * 2
+    gone = table.pop(inside[20])["ts"]
+    pq.write_table(pa.Table.from_pylist(table, pq.read_schema(path)), path)
+    report = await validated(acting.api, job["id"])
+    got = report["reports"]["1h"]
+    assert not report["ok"] and got["failed"] == {"prices": 1, "missing_candle": 1}, got
+    assert {p["check"] for p in got["problems"]} == {"prices", "missing_candle"}
+    assert any(p["check"] == "missing_candle" and p["ts"] <= iso(gone) for p in got["problems"])
+    assert (await coverage_row(acting.api))["validated_at"] == stamped  # not stamped again
+    view = await get_json(acting.api, f"/api/data-jobs/{job['id']}")
+    assert any(m.startswith("1h: validation failed over") for m in view["details"]["messages"])
+
+
+async def test_the_candles_download_as_parquet_and_csv(acting):
+    (job,) = [j for j in await get_json(acting.api, "/api/data-jobs") if j["status"] == "completed"]
+    status, body = await act(acting.api, job["id"], "download")
+    assert status == 200 and {(d["timeframe"], d["format"]) for d in body["downloads"]} == {
+        ("1h", "parquet"), ("1h", "csv")}
+    want = in_range(lake_rows(acting.lake, "BTC/USD", "1h"))
+    links = {d["format"]: d["url"] for d in body["downloads"]}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{acting.api}{links['parquet']}") as resp:
+            assert resp.status == 200 and "attachment" in resp.headers["Content-Disposition"]
+            parquet = pq.read_table(io.BytesIO(await resp.read())).to_pylist()
+        async with http.get(f"{acting.api}{links['csv']}") as resp:
+            assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/csv")
+            text = await resp.text()
+        async with http.get(f"{acting.api}/api/data-jobs/{job['id']}/candles?format=xlsx") as resp:
+            refused = await resp.json()
+            assert resp.status == 400 and refused["field"] == "format", refused
+    assert parquet == want
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert [r["ts"] for r in table] == [iso(r["ts"]) for r in want]
+    assert [(float(r["close"]), float(r["volume"]), r["source"]) for r in table] == [
+        (r["close"], r["volume"], r["source"]) for r in want]
+
+
+async def test_actions_refuse_what_cannot_be_done(acting):
+    (job,) = [j for j in await get_json(acting.api, "/api/data-jobs") if j["status"] == "completed"]
+    status, body = await act(acting.api, job["id"], "explode")
+    assert status == 422 and body["field"] == "action", body
+    status, body = await act(acting.api, "00000000-0000-0000-0000-000000000000", "validate")
+    assert status == 404 and body["field"] == "id", body

@@ -1,6 +1,7 @@
 """The web page in a real browser (Debian's Chromium, driven by Playwright) against the whole system: the
 plan is shown before a job runs, a costly one waits for confirmation, the job card follows the job to
-its end, coverage lists what was stored, and a bad request shows the API's reason."""
+its end, coverage lists what was stored, a bad request shows the API's reason, and a completed job is
+validated and downloaded from its card."""
 
 from __future__ import annotations
 
@@ -116,3 +117,23 @@ async def test_a_bad_request_shows_the_field_and_the_reason(page, system):
     await page.click("#fetch")
     await expect(page.locator("#form-error")).to_have_text("end_timestamp: must be after start_timestamp")
     assert len(await get_json(system.api, "/api/data-jobs")) == jobs_before
+
+
+async def test_a_completed_job_is_validated_and_downloaded_from_its_card(page, system):
+    card = page.locator(".job[data-status='completed']", has_text="BTC/USD 1h").last
+    job_id = (await card.get_attribute("id")).removeprefix("job-")
+    await card.locator("button.validate").click()
+    await expect(card.locator(".validation")).to_have_class("validation valid")
+    view = await get_json(system.api, f"/api/data-jobs/{job_id}")
+    rows = view["validation"]["reports"]["1h"]["rows"]
+    assert view["validation"]["ok"] and rows > 0
+    await expect(card.locator(".validation")).to_have_text(f"valid: 1h {rows:,} candles")
+    row = page.locator("#coverage-rows tr[data-key='BTC/USD 1h']")
+    await expect(row.locator("td").nth(7)).not_to_have_text("–")  # validated_at
+
+    async with page.expect_download() as waiting:
+        await card.locator("button.download-csv").click()
+    download = await waiting.value
+    lines = (await download.path()).read_text().splitlines()
+    assert download.suggested_filename.endswith(".csv") and lines[0].startswith("ts,open,high,low,close")
+    assert len(lines) == rows + 1

@@ -194,7 +194,9 @@ function jobCard(job) {
     el("progress", { max: "1", value: String(job.progress || 0) }),
     el("p", { class: "line" }, ""),
     el("p", { class: "summary" }, ""),
-    el("p", { class: "error", hidden: "" }, ""));
+    el("p", { class: "validation", hidden: "" }, ""),
+    el("p", { class: "error", hidden: "" }, ""),
+    el("p", { class: "actions" }));
   return card;
 }
 
@@ -244,6 +246,78 @@ function showResult(card, job) {
     error.textContent = job.error;
     error.hidden = false;
   }
+  showValidation(card, job.validation);
+  card.querySelector(".actions").replaceChildren(...jobActions(job));
+}
+
+// --- job actions: download, validate, resume ---------------------------------------------------
+
+function jobActions(job) {
+  const button = (cls, text, onclick) => el("button", { type: "button", class: cls, onclick }, text);
+  if (job.status === "completed") {
+    return [button("download-parquet", "Download Parquet", () => download(job, "parquet")), " ",
+      button("download-csv", "Download CSV", () => download(job, "csv")), " ",
+      button("validate", "Run validation", () => validate(job))];
+  }
+  if ((job.status === "failed" || job.status === "cancelled") && !job.parent_id) {
+    return [button("resume", "Resume", () => resume(job))];
+  }
+  return [];
+}
+
+// Fetched with the token header, then saved from a blob: a plain link could not carry the token.
+async function download(job, format) {
+  await busy(async () => {
+    const links = await api(`/api/data-jobs/${job.id}/actions`, { action: "download" });
+    for (const link of links.downloads.filter((d) => d.format === format)) {
+      const resp = await fetch(link.url, { headers: headers(false) });
+      if (!resp.ok) throw new ApiFailure(resp.status, await resp.json().catch(() => ({})));
+      const name = /filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") || "")?.[1] || `candles.${format}`;
+      const url = URL.createObjectURL(await resp.blob());
+      el("a", { href: url, download: name }).click();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    }
+  });
+}
+
+function showValidation(card, validation) {
+  const line = card.querySelector(".validation");
+  if (!validation) return;
+  const reports = Object.entries(validation.reports || {});
+  const text = {
+    queued: "validation queued",
+    running: "validating…",
+    failed: `validation could not run: ${validation.error}`,
+    completed: validation.ok
+      ? `valid: ${reports.map(([tf, r]) => `${tf} ${count(r.rows)} candles`).join(", ")}`
+      : `validation failed: ${reports.filter(([, r]) => !r.ok).map(([tf, r]) => `${tf} ${Object.entries(r.failed).map(([k, n]) => `${k} ${n}`).join(", ")}`).join("; ")}`,
+  }[validation.status];
+  line.textContent = text;
+  line.className = `validation ${validation.status === "completed" && validation.ok ? "valid" : validation.status === "completed" || validation.status === "failed" ? "invalid" : ""}`;
+  line.hidden = false;
+}
+
+async function validate(job) {
+  const asked = await busy(() => api(`/api/data-jobs/${job.id}/actions`, { action: "validate" }));
+  if (!asked) return;
+  const card = $(`job-${job.id}`);
+  for (;;) {
+    const view = await api(`/api/data-jobs/${job.id}`);
+    showValidation(card, view.validation);
+    const v = view.validation;
+    if (v && v.validation_id === asked.validation_id && (v.status === "completed" || v.status === "failed")) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await loadCoverage();
+}
+
+async function resume(job) {
+  await busy(async () => {
+    const resumed = await api(`/api/data-jobs/${job.id}/actions`, { action: "resume" });
+    const view = await api(`/api/data-jobs/${resumed.id}`);
+    $("jobs").prepend(jobCard(view));
+    follow(resumed.id);
+  });
 }
 
 // Server-Sent Events read with fetch, so the bearer token can go in a header; a dropped stream

@@ -51,18 +51,20 @@ async def job_candles(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": TYPES[fmt],
                                            "Content-Disposition": f'attachment; filename="{name}"'})
     years = read_years(request.app[STORAGE], row["exchange"], row["symbol"], timeframe, to_ms(start), to_ms(end))
-    await response.prepare(request)
     if fmt == "csv":
+        await response.prepare(request)
         await response.write(",".join(SCHEMA.names).encode() + b"\n")  # pyarrow would quote every name
         async for _, _, table in years:
             if table.num_rows:
                 await response.write(as_csv(table))
     else:
+        # Assembled before the answer starts: a partition that cannot be read is still a clean error.
         with tempfile.TemporaryDirectory(prefix="candles-") as tmp:
             path = Path(tmp) / name
             with pq.ParquetWriter(path, SCHEMA, **PARQUET_OPTIONS) as writer:
                 async for _, _, table in years:
                     await asyncio.to_thread(writer.write_table, table)
+            await response.prepare(request)
             with path.open("rb") as f:
                 while chunk := f.read(CHUNK_BYTES):
                     await response.write(chunk)

@@ -49,7 +49,8 @@ async def handle_one(msg: Msg, model: type[M], handler: Handler, give_up: GiveUp
     beat = asyncio.create_task(_heartbeat(msg, ack_wait_s / 3))
     try:
         await handler(message)
-    except JobCancelled:
+    except JobCancelled as exc:
+        log.info("message.stopped", subject=msg.subject, reason=str(exc))
         await msg.ack()
     except PermanentError as exc:
         await give_up(message, exc)

@@ -19,6 +19,7 @@ from uuid import UUID
 
 import asyncpg
 
+from shared.errors import JobCancelled
 from shared.events import TERMINAL, EventLog
 
 QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = "queued", "running", "completed", "failed", "cancelled"
@@ -57,3 +58,10 @@ async def has_ended(pool: asyncpg.Pool, job_id: UUID) -> bool:
     return bool(await pool.fetchval(
         "SELECT 1 FROM data_job_events WHERE job_id = $1 AND dedup_key = $2", job_id, TERMINAL
     ))
+
+
+async def stop_if_ended(pool: asyncpg.Pool, job_id: UUID) -> None:
+    """Between units of work: a job cancelled (or ended otherwise) meanwhile stops here, its message
+    acknowledged; what it has sent so far stays written."""
+    if await has_ended(pool, job_id):
+        raise JobCancelled(f"job {job_id} has ended")

@@ -1,7 +1,8 @@
 """POST /api/data-jobs/{id}/actions, the seed's job actions: `validate` what the job stored (run by the
 coverage service, followed in the job's `validation` and its event stream), `resume` a job that failed
-or was cancelled (a new job for the same request: the planner skips what is already held), and
-`download` (links to the job's candles as Parquet or CSV)."""
+or was cancelled (a new job for the same request: the planner skips what is already held), `download`
+(links to the job's candles as Parquet or CSV), and `cancel` a job that has not ended (with the child
+rebuilds of its plan; its workers stop after the page or segment in hand)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from services.api.errors import ApiError
 from services.api.jobs import job_row, read_body, submit
 from services.api.requests import JobRequest
 from services.api.state import BUS, EVENTS, POOL
-from shared.lifecycle import CANCELLED, FAILED, TERMINAL_STATUSES
+from shared.lifecycle import CANCELLED, FAILED, TERMINAL_STATUSES, cancel
 from shared.messages import VALIDATE_SUBJECT, ValidateCommand
 from shared.timeframes import job_timeframes, to_ms
 
@@ -24,13 +25,14 @@ from shared.timeframes import job_timeframes, to_ms
 class ActionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["validate", "resume", "download"]
+    action: Literal["validate", "resume", "download", "cancel"]
 
 
 async def job_action(request: web.Request) -> web.Response:
     action = ActionRequest.model_validate(await read_body(request)).action
     row = await job_row(request)
-    return await {"validate": _validate, "resume": _resume, "download": _download}[action](request, row)
+    handlers = {"validate": _validate, "resume": _resume, "download": _download, "cancel": _cancel}
+    return await handlers[action](request, row)
 
 
 async def _validate(request: web.Request, row: asyncpg.Record) -> web.Response:
@@ -66,3 +68,14 @@ async def _download(request: web.Request, row: asyncpg.Record) -> web.Response:
              for tf in job_timeframes(row["timeframe"], row["options"]) for fmt in ("parquet", "csv")]
     return web.json_response({"job_id": str(row["id"]), "action": "download", "downloads": links,
                               "artifacts": (row["result"] or {}).get("artifacts", [])})
+
+
+async def _cancel(request: web.Request, row: asyncpg.Record) -> web.Response:
+    if row["status"] in TERMINAL_STATUSES:
+        raise ApiError(409, "action", f"the job has already ended ({row['status']})", "conflict")
+    events = request.app[EVENTS]
+    await cancel(events, row["id"])
+    children = await request.app[POOL].fetch("SELECT id FROM data_jobs WHERE parent_id = $1", row["id"])
+    stopped = [str(c["id"]) for c in children if await cancel(events, c["id"])]
+    return web.json_response({"job_id": str(row["id"]), "action": "cancel", "status": CANCELLED,
+                              "children_cancelled": stopped})

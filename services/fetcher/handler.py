@@ -10,7 +10,7 @@ from services.fetcher.planned import check_cost, planned
 from services.fetcher.rest_fetch import fetch_rest
 from services.fetcher.zip_fetch import zip_batches
 from shared.exchange import ExchangeClient
-from shared.lifecycle import has_ended
+from shared.lifecycle import has_ended, stop_if_ended
 from shared.messages import CANDLES_SUBJECT, CandleBatch, JobCommand
 from shared.planner import Segment
 from shared.runtime import Runtime
@@ -68,6 +68,7 @@ async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
         segments = await planned(rt, client, cmd)
         await check_cost(rt, client, cmd, market, segments)
         for i, seg in enumerate(segments, 1):
+            await stop_if_ended(rt.pool, cmd.job_id)
             await run_segment(rt, storage, client, cmd, market["id"], seg, out)
             await rt.events.emit(cmd.job_id, "job.progress", {
                 "progress": i / len(segments), "last_timestamp": iso(seg.end_ms), "segment": seg.kind})

@@ -21,7 +21,7 @@ from services.rebuilder.rebuild import NS_PER_MS, page_trades, start_cursor
 from services.rebuilder.sending import send, timeframes_of
 from services.rebuilder.trade_store import write_flush
 from shared.exchange import ExchangeClient
-from shared.lifecycle import has_ended
+from shared.lifecycle import has_ended, stop_if_ended
 from shared.messages import JobCommand
 from shared.runtime import Runtime
 from shared.storage import Storage
@@ -69,6 +69,7 @@ async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
                 state.finished = True
             await checkpoint.save(rt.pool, cmd.job_id, state)
             await report(rt, cmd, state, reached_ms, done)
+            await stop_if_ended(rt.pool, cmd.job_id)
 
         async def on_chunk(state: RebuildState, trades: pl.DataFrame, reached_ms: int) -> None:
             await feed(state, trades, reached_ms, False)

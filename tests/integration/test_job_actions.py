@@ -1,5 +1,6 @@
 """The seed's job actions through the whole system: validate what a job stored (and find damage done
-to the lake behind the system's back), download it as Parquet and CSV, and resume a job that failed."""
+to the lake behind the system's back), download it as Parquet and CSV, resume a job that failed, and
+cancel a running one."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from tests.integration.client import follow, get_json, lake_rows, submit
 from tests.integration.conftest import isolated_system
 from tests.integration.test_end_to_end import NOW, iso, stored, truth
+from tests.integration.test_rebuild import close_enough, rebuilt
 
 START, END = NOW - timedelta(days=6), NOW - timedelta(days=2)
 REQUEST = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h", "start_timestamp": iso(START),
@@ -128,3 +130,33 @@ async def test_actions_refuse_what_cannot_be_done(acting):
     assert status == 422 and body["field"] == "action", body
     status, body = await act(acting.api, "00000000-0000-0000-0000-000000000000", "validate")
     assert status == 404 and body["field"] == "id", body
+
+
+async def test_a_running_rebuild_is_cancelled_within_a_page_and_resumed(acting, simulator):
+    start, end = NOW - timedelta(days=18), NOW - timedelta(days=6)
+    pages = simulator.trades("BTC/USD", int(start.timestamp() * 1e9), int(end.timestamp() * 1e9)).n // 1000 + 1
+    assert pages >= 20
+    asked: list[int] = []
+
+    async def cancel_once(event: dict) -> None:
+        if event["type"] == "job.progress" and not asked:
+            asked.append(simulator.stats().get("Trades", 0))
+            status, body = await act(acting.api, job["id"], "cancel")
+            assert status == 200 and body["status"] == "cancelled", body
+
+    job = await submit(acting.api, {"job_type": "trade_rebuild", "exchange": "kraken", "symbol": "BTC/USD",
+                                    "timeframe": "1h", "start_timestamp": iso(start), "end_timestamp": iso(end),
+                                    "options": {"confirm": True}})
+    events = await follow(acting.api, job["id"], on_event=cancel_once)
+    assert events[-1]["type"] == "job.cancelled", events[-3:]
+    await asyncio.sleep(1)  # anything the rebuilder still does after the cancel would show by now
+    assert simulator.stats().get("Trades", 0) - asked[0] <= 2 < pages  # the page in hand, at most one more
+    status, body = await act(acting.api, job["id"], "cancel")
+    assert status == 409 and "cancelled" in body["reason"], body
+
+    status, resumed = await act(acting.api, job["id"], "resume")
+    assert status == 201 and resumed["resumed_from"] == job["id"], resumed
+    events = await follow(acting.api, resumed["id"])
+    assert events[-1]["type"] == "job.completed", events[-3:]
+    assert close_enough(rebuilt(lake_rows(acting.lake, "BTC/USD", "1h"), start, end),
+                        truth(simulator, "BTC/USD", 60, start, end))

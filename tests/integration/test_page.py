@@ -1,7 +1,7 @@
 """The web page in a real browser (Debian's Chromium, driven by Playwright) against the whole system: the
 plan is shown before a job runs, a costly one waits for confirmation, the job card follows the job to
-its end, coverage lists what was stored, a bad request shows the API's reason, and a completed job is
-validated and downloaded from its card."""
+its end, coverage lists what was stored, a bad request shows the API's reason, a completed job is
+validated and downloaded from its card, and a queued one is cancelled from it."""
 
 from __future__ import annotations
 
@@ -137,3 +137,22 @@ async def test_a_completed_job_is_validated_and_downloaded_from_its_card(page, s
     lines = (await download.path()).read_text().splitlines()
     assert download.suggested_filename.endswith(".csv") and lines[0].startswith("ts,open,high,low,close")
     assert len(lines) == rows + 1
+
+
+async def test_a_queued_job_is_cancelled_from_its_card_and_offers_resume(page, system):
+    system.kill("rebuilder")  # the job stays queued until the rebuilder is back
+    try:
+        await fill(page, symbol="ETH/USD", timeframe="1h", start=NOW - timedelta(days=3), end=NOW - timedelta(days=2),
+                   job_type="trade_rebuild")
+        await page.click("#fetch")
+        card = page.locator(".job").first
+        await expect(card).to_contain_text("ETH/USD 1h")
+        await expect(card).to_have_attribute("data-status", "queued")
+        await card.locator("button.cancel").click()
+        await expect(card).to_have_attribute("data-status", "cancelled")
+        await expect(card.locator("button.resume")).to_be_visible()
+    finally:
+        system.start("rebuilder")
+    job_id = (await card.get_attribute("id")).removeprefix("job-")
+    view = await get_json(system.api, f"/api/data-jobs/{job_id}")
+    assert view["status"] == "cancelled" and view["started_at"] is None  # it never ran

@@ -196,7 +196,7 @@ function jobCard(job) {
     el("p", { class: "summary" }, ""),
     el("p", { class: "validation", hidden: "" }, ""),
     el("p", { class: "error", hidden: "" }, ""),
-    el("p", { class: "actions" }));
+    el("p", { class: "actions" }, ...jobActions(job)));
   return card;
 }
 
@@ -250,7 +250,7 @@ function showResult(card, job) {
   card.querySelector(".actions").replaceChildren(...jobActions(job));
 }
 
-// --- job actions: download, validate, resume ---------------------------------------------------
+// --- job actions: download, validate, resume, cancel -------------------------------------------
 
 function jobActions(job) {
   const button = (cls, text, onclick) => el("button", { type: "button", class: cls, onclick }, text);
@@ -261,6 +261,9 @@ function jobActions(job) {
   }
   if ((job.status === "failed" || job.status === "cancelled") && !job.parent_id) {
     return [button("resume", "Resume", () => resume(job))];
+  }
+  if (job.status === "queued" || job.status === "running") {
+    return [button("cancel", "Cancel", () => busy(() => api(`/api/data-jobs/${job.id}/actions`, { action: "cancel" })))];
   }
   return [];
 }

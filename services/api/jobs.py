@@ -93,7 +93,7 @@ async def submit(request: web.Request, req: JobRequest, **extra: str) -> web.Res
                      options=req.options.model_dump())
     submitted = await store_job(pool, request.app[EVENTS], cmd, req.model_dump(mode="json"))
     try:
-        await enqueue(request.app[BUS], cmd)
+        await enqueue(request.app[BUS], pool, cmd)
     except Exception as exc:  # the job must not sit "queued" with nobody to run it
         await fail(request.app[EVENTS], cmd.job_id, f"could not queue the job: {exc}")
         raise ApiError(503, "job_queue", "the job queue (NATS) is not reachable; try again", "unavailable") from exc

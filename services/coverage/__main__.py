@@ -12,20 +12,29 @@ from services.coverage.project import lagging_jobs, project_job
 from services.coverage.validate import on_validate, validation_failed
 from shared.consume import consume
 from shared.events import JobEvent
+from shared.jobs import enqueue, unsent
 from shared.messages import VALIDATE_SUBJECT, ValidateCommand
 from shared.runtime import Runtime, run_service
 from shared.storage import open_storage
 
 log = structlog.get_logger()
 SWEEP_S = 2.0
+REQUEUE_AFTER_S = 10.0  # a submitter publishes within milliseconds of storing the job
 MARKETS_EVERY_S = 3600.0
 
 
 async def sweep(rt: Runtime) -> None:
-    """Catches jobs whose event publish was lost: the stored log is the truth."""
+    """Catches jobs whose event publish was lost (the stored log is the truth), and jobs whose command
+    never reached the work queue."""
     while not rt.stop.is_set():
-        for job_id in await lagging_jobs(rt.pool):
-            await project_job(rt.pool, rt.events, job_id)
+        try:
+            for job_id in await lagging_jobs(rt.pool):
+                await project_job(rt.pool, rt.events, job_id)
+            for cmd in await unsent(rt.pool, REQUEUE_AFTER_S):
+                log.warning("job.requeued", job_id=str(cmd.job_id), job_type=cmd.job_type)
+                await enqueue(rt.bus, rt.pool, cmd)
+        except Exception as exc:  # PostgreSQL or NATS away for a moment: the next round tries again
+            log.warning("sweep.failed", error=repr(exc)[:300])
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(rt.stop.wait(), SWEEP_S)
 

@@ -28,5 +28,5 @@ async def spawn_child(rt: Runtime, cmd: JobCommand, seg: Segment) -> JobCommand:
                "start_timestamp": iso(child.start_ms), "end_timestamp": iso(child.end_ms),
                "job_type": "trade_rebuild", "parent_id": str(cmd.job_id)}
     await store_job(rt.pool, rt.events, child, request)
-    await enqueue(rt.bus, child)
+    await enqueue(rt.bus, rt.pool, child)
     return child

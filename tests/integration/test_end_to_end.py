@@ -4,10 +4,15 @@ real NATS JetStream, against the Kraken simulator."""
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from shared.db import create_pool
+from shared.events import EventLog
+from shared.jobs import store_job
+from shared.messages import JobCommand
 from tests.integration.client import follow, get_json, lake_rows, submit
 from tests.integration.conftest import SIM_NOW
 
@@ -98,3 +103,20 @@ async def test_unknown_pair_at_the_exchange_fails_promptly(system, database_url)
     assert time.monotonic() - began < 15
     view = await get_json(system.api, f"/api/data-jobs/{job['id']}")
     assert view["status"] == "failed" and "ZZZ/USD" in view["error"]
+
+
+async def test_a_job_stored_but_never_queued_is_queued_by_the_sweep(system, simulator):
+    # As if the API died between storing the job and publishing its command.
+    start, end = NOW - timedelta(days=9), NOW - timedelta(days=8)
+    cmd = JobCommand(job_id=uuid.uuid4(), exchange="kraken", symbol="ETH/USD", timeframe="1h",
+                     start_ms=int(start.timestamp() * 1000), end_ms=int(end.timestamp() * 1000))
+    pool = await create_pool(system.env["DATABASE_URL"])
+    try:
+        await store_job(pool, EventLog(pool, None), cmd, {"exchange": "kraken", "symbol": "ETH/USD"})
+        events = await follow(system.api, str(cmd.job_id))
+        assert events[-1]["type"] == "job.completed", events[-3:]
+        assert await pool.fetchval("SELECT enqueued_at FROM data_jobs WHERE id = $1", cmd.job_id) is not None
+    finally:
+        await pool.close()
+    rows = [r for r in lake_rows(system.lake, "ETH/USD", "1h") if start <= r["ts"] < end]
+    assert stored(rows) == truth(simulator, "ETH/USD", 60, start, end)

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import math
 
+import asyncpg
+
 from shared.exchange import ExchangeClient
+from shared.settings import Settings
 from shared.timeframes import iso
+from shared.trade_history import dump_end_ms
 
 PAGE = 1000
 
@@ -60,3 +64,12 @@ async def estimate_rebuild(client: ExchangeClient, market_id: str, start_ms: int
     densities = [await _sample(client, market_id, since, end_ms) for since in points]
     return estimate(densities, api_start, end_ms, rate_limit_s) | {"sampled_calls": len(points),
                                                                    "dump_part": dump_part}
+
+
+async def estimate_after_dump(pool: asyncpg.Pool, client: ExchangeClient, settings: Settings, exchange: str,
+                              symbol: str, market: dict, start_ms: int, end_ms: int) -> dict:
+    """estimate_rebuild, with the part a trading-history dump known now holds left out."""
+    dump_end = await dump_end_ms(pool, settings.kraken_trades_source, exchange, symbol, market["info"]["altname"],
+                                 start_ms, end_ms)
+    return await estimate_rebuild(client, market["id"], start_ms, end_ms,
+                                  rate_limit_s=settings.kraken_rate_limit_ms / 1000, dump_end_ms=dump_end)

@@ -14,10 +14,9 @@ from shared.exchange import ExchangeClient
 from shared.plan_inputs import Scope, dump_extents, plan_scope
 from shared.plan_summary import summarize
 from shared.planner import earliest_start
-from shared.rebuild_cost import estimate_rebuild
+from shared.rebuild_cost import estimate_after_dump
 from shared.settings import Settings
 from shared.timeframes import from_ms, iso, millis, to_ms
-from shared.trade_history import dump_end_ms
 
 FAR = 2**45  # ms: beyond any candle
 
@@ -85,10 +84,7 @@ async def _rebuild_estimate(pool: asyncpg.Pool, client: ExchangeClient, settings
                             start_ms: int, end_ms: int) -> dict:
     """A rebuild's Trades calls: the trading-history dump's part costs none."""
     market = await client.market(req.symbol)
-    dump_end = await dump_end_ms(pool, settings.kraken_trades_source, req.exchange, req.symbol,
-                                 market["info"]["altname"], start_ms, end_ms)
-    return await estimate_rebuild(client, market["id"], start_ms, end_ms,
-                                  rate_limit_s=settings.kraken_rate_limit_ms / 1000, dump_end_ms=dump_end)
+    return await estimate_after_dump(pool, client, settings, req.exchange, req.symbol, market, start_ms, end_ms)
 
 
 def check_cost(req: JobRequest, settings: Settings, cost: dict) -> None:

@@ -12,9 +12,8 @@ from shared.ohlcvt import member_name
 from shared.plan_inputs import DUMP_MINUTES, Scope, plan_scope
 from shared.plan_summary import summarize
 from shared.planner import Segment
-from shared.rebuild_cost import estimate_rebuild
+from shared.rebuild_cost import estimate_after_dump
 from shared.runtime import Runtime
-from shared.trade_history import dump_end_ms
 
 
 def scope_of(cmd: JobCommand) -> Scope:
@@ -70,14 +69,12 @@ async def check_cost(rt: Runtime, client: ExchangeClient, cmd: JobCommand, marke
     trades = [s for s in segments if s.kind == "trades"]
     if not trades or cmd.options.get("confirm"):
         return
-    rate = rt.settings.kraken_rate_limit_ms / 1000
-    lo, hi = trades[0].fetch_start_ms, trades[-1].fetch_end_ms
-    dump_end = await dump_end_ms(rt.pool, rt.settings.kraken_trades_source, cmd.exchange, cmd.symbol,
-                                 market["info"]["altname"], lo, hi)
-    estimate = await estimate_rebuild(client, market["id"], lo, hi, rate_limit_s=rate, dump_end_ms=dump_end)
+    estimate = await estimate_after_dump(rt.pool, client, rt.settings, cmd.exchange, cmd.symbol, market,
+                                         trades[0].fetch_start_ms, trades[-1].fetch_end_ms)
     calls = estimate["calls"] + len(trades) - 1
     if calls > rt.settings.rebuild_confirm_calls:
         raise PermanentError(
             f"the plan rebuilds {estimate['trades']} trades from Kraken's Trades API, about {calls} calls"
-            f" (~{calls * rate / 3600:.1f} h), above the limit of {rt.settings.rebuild_confirm_calls};"
+            f" (~{calls * rt.settings.kraken_rate_limit_ms / 3_600_000:.1f} h), above the limit of"
+            f" {rt.settings.rebuild_confirm_calls};"
             " see the plan with options.dry_run, then resubmit with options.confirm=true")

@@ -17,9 +17,11 @@ def child_command(cmd: JobCommand, seg: Segment) -> JobCommand:
     return JobCommand(job_id=child_id, job_type="trade_rebuild", parent_id=cmd.job_id, exchange=cmd.exchange,
                       symbol=cmd.symbol, timeframe=cmd.timeframe, start_ms=seg.fetch_start_ms,
                       end_ms=seg.fetch_end_ms,
-                      # The parent's REST segment meets this child at a seam, where the writer compares
-                      # them; a second OHLC call only for that would be waste.
-                      options={"timeframes": [], "empty_buckets": "sparse", "compare_with_ohlc": False})
+                      # The parent's REST and dump segments meet this child at seams, where the writer
+                      # compares them; a second OHLC call, or reading a dump ZIP (gigabytes, fetched again
+                      # from S3), only for those would be waste.
+                      options={"timeframes": [], "empty_buckets": "sparse", "compare_with_ohlc": False,
+                               "compare_with_dump": False})
 
 
 async def spawn_child(rt: Runtime, cmd: JobCommand, seg: Segment) -> JobCommand:

@@ -84,7 +84,8 @@ class DumpCheck:
     async def open(cls, pool: asyncpg.Pool, storage: Storage, cmd: JobCommand, state: RebuildState,
                    stack: contextlib.AsyncExitStack) -> DumpCheck:
         if state.dump_stretches is None:  # fixed at the job's start, so a restart compares the same
-            state.dump_stretches = {tf: await member_stretches(pool, cmd, tf) for tf in timeframes_of(cmd)}
+            wanted = timeframes_of(cmd) if cmd.options.get("compare_with_dump", True) else []
+            state.dump_stretches = {tf: await member_stretches(pool, cmd, tf) for tf in wanted}
         return cls(storage, state, stack)
 
     async def _reader(self, tf: str, stretch: DumpStretch, lo: int) -> MemberReader:

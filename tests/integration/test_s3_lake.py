@@ -20,6 +20,7 @@ from tests.integration.client import follow, get_json, submit
 from tests.integration.conftest import isolated_system
 from tests.integration.test_dump_ingest import FILES, csv_rows
 from tests.integration.test_end_to_end import iso
+from tests.integration.test_job_actions import validated
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
 
@@ -82,17 +83,10 @@ async def test_a_job_in_an_s3_lake_is_validated_and_downloaded(s3_system):
     system, _ = s3_system
     (job,) = await get_json(system.api, "/api/data-jobs")
     want = csv_rows(FILES[0][2])
+    validation = await validated(system.api, job["id"])
+    # Eight year partitions read back from the bucket, every candle checked, none failing.
+    assert validation["ok"] and validation["reports"]["1h"]["rows"] == len(want), validation
     async with aiohttp.ClientSession() as http:
-        async with http.post(f"{system.api}/api/data-jobs/{job['id']}/actions", json={"action": "validate"}) as resp:
-            asked = await resp.json()
-            assert resp.status == 202, asked
-        for _ in range(300):
-            validation = (await get_json(system.api, f"/api/data-jobs/{job['id']}"))["validation"]
-            if validation["status"] == "completed":
-                break
-            await asyncio.sleep(0.1)
-        # Eight year partitions read back from the bucket, every candle checked, none failing.
-        assert validation["ok"] and validation["reports"]["1h"]["rows"] == len(want), validation
         async with http.get(f"{system.api}/api/data-jobs/{job['id']}/candles?format=parquet") as resp:
             assert resp.status == 200
             table = pq.read_table(io.BytesIO(await resp.read()))

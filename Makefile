@@ -1,4 +1,4 @@
-# The commands of GUIDE §3. Everything runs from the project's own virtualenv in .venv.
+# The project's commands (README, Quickstart). Everything runs from the project's own virtualenv in .venv.
 PYTHON ?= python3
 VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -25,6 +25,7 @@ demo:
 	$(PY) -m services.demo
 
 test:
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 bench:
@@ -32,6 +33,7 @@ bench:
 
 lint:
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache

@@ -68,8 +68,8 @@ def run_ours(csv: Path, out: Path) -> int:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from services.rebuilder.trades_dump import import_dump
-    from shared.candles import SCHEMA
+    from services.rebuilder.trade_history_csv import import_dump
+    from shared.lake.schema import SCHEMA
 
     writers = {tf: pq.ParquetWriter(out / f"ours_{tf}.parquet", SCHEMA) for tf in TIMEFRAMES}
     pending: dict[str, list[pa.Table]] = {tf: [] for tf in TIMEFRAMES}
@@ -109,7 +109,7 @@ def run_pandas(csv: Path, out: Path) -> int:
 MODES = {"polars read_csv": run_polars, "ours": run_ours, "pandas resample": run_pandas}
 IMPORTS = {
     "polars read_csv": ["polars"],
-    "ours": ["pyarrow.parquet", "services.rebuilder.trades_dump"],
+    "ours": ["pyarrow.parquet", "services.rebuilder.trade_history_csv"],
     "pandas resample": ["pandas", "pyarrow.parquet"],
 }
 

@@ -38,8 +38,8 @@ async def run(calls: int, spacing_ms: int) -> dict:
     from services.rebuilder.aggregate import TradeAggregator
     from services.rebuilder.checkpoint import RebuildState
     from services.rebuilder.rebuild import page_trades, start_cursor
-    from shared.exchange import ExchangeClient
-    from shared.settings import Settings
+    from shared.kraken.client import ExchangeClient
+    from shared.platform.settings import Settings
     from tests.kraken_sim import RateLimit, running_simulator
 
     # Kraken's public budget (burst 15, decay 1/s), stated rather than left to the simulator's default.

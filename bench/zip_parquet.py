@@ -35,13 +35,13 @@ def run_pyarrow(zip_path: Path, out: Path) -> int:
 
 
 def run_ours(zip_path: Path, out: Path) -> int:
-    from shared.ohlcvt_stage import stage_member
+    from services.fetcher.ohlcvt_stage import stage_member
 
     return sum(s.rows for s in stage_member(zip_path, MEMBER, None, None, out))
 
 
 MODES = {"pyarrow csv->parquet": run_pyarrow, "ours (stage_member)": run_ours}
-IMPORTS = {"pyarrow csv->parquet": ["pyarrow.csv", "pyarrow.parquet"], "ours (stage_member)": ["shared.ohlcvt_stage"]}
+IMPORTS = {"pyarrow csv->parquet": ["pyarrow.csv", "pyarrow.parquet"], "ours (stage_member)": ["services.fetcher.ohlcvt_stage"]}
 
 
 def generate(folder: Path, rows: int) -> Path:

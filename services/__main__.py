@@ -6,8 +6,8 @@ from pathlib import Path
 
 from services.launcher.infra import infrastructure
 from services.launcher.supervisor import Supervisor
-from shared.log import setup_logging
-from shared.settings import get_settings
+from shared.platform.log import setup_logging
+from shared.platform.settings import get_settings
 
 
 async def run(env: dict[str, str]) -> None:

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from hypothesis import settings
 
-from shared.embedded import start_nats
+from services.launcher.embedded import start_nats
 
 # Timings on a shared 2-core machine vary; hypothesis' per-example deadline would make them flaky.
 settings.register_profile("project", deadline=None)

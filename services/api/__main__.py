@@ -3,9 +3,9 @@
 from aiohttp import web
 
 from services.api.app import create_app
-from shared.log import setup_logging
-from shared.runtime import require_connections
-from shared.settings import get_settings
+from shared.platform.log import setup_logging
+from shared.platform.settings import get_settings
+from shared.service.runtime import require_connections
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""POST /api/data-jobs/{id}/actions, the seed's job actions: `validate` what the job stored (run by the
+"""POST /api/data-jobs/{id}/actions, the job actions (README, "HTTP API"): `validate` what the job stored (run by the
 coverage service, followed in the job's `validation` and its event stream), `resume` a job that failed
 or was cancelled (a new job for the same request: the planner skips what is already held), `download`
 (links to the job's candles as Parquet or CSV), and `cancel` a job that has not ended (with the child
@@ -17,9 +17,9 @@ from services.api.errors import ApiError
 from services.api.jobs import job_row, read_body, submit
 from services.api.requests import JobRequest
 from services.api.state import BUS, EVENTS, POOL
-from shared.lifecycle import CANCELLED, FAILED, TERMINAL_STATUSES, cancel
-from shared.messages import VALIDATE_SUBJECT, ValidateCommand
-from shared.timeframes import job_timeframes, to_ms
+from shared.jobs.commands import VALIDATE_SUBJECT, ValidateCommand
+from shared.jobs.lifecycle import CANCELLED, FAILED, TERMINAL_STATUSES, cancel
+from shared.lake.timeframes import job_timeframes, to_ms
 
 
 class ActionRequest(BaseModel):

@@ -9,11 +9,11 @@ from services.api.errors import json_errors, require_token
 from services.api.openapi import openapi
 from services.api.page import add_page
 from services.api.state import BUS, EVENTS, POOL, SETTINGS, STORAGE
-from shared.bus import Bus
-from shared.db import create_pool
-from shared.events import EventLog
-from shared.settings import Settings
-from shared.storage import open_storage
+from shared.jobs.events import EventLog
+from shared.lake.storage import open_storage
+from shared.platform.bus import Bus
+from shared.platform.db import create_pool
+from shared.platform.settings import Settings
 
 
 async def _connections(app: web.Application):

@@ -17,10 +17,10 @@ from aiohttp import web
 from services.api.errors import ApiError
 from services.api.jobs import job_row
 from services.api.state import STORAGE
-from shared.candles import PARQUET_OPTIONS, SCHEMA
-from shared.lake import symbol_dir
-from shared.lake_read import read_years
-from shared.timeframes import job_timeframes, to_ms
+from shared.lake.layout import symbol_dir
+from shared.lake.reading import read_years
+from shared.lake.schema import PARQUET_OPTIONS, SCHEMA
+from shared.lake.timeframes import job_timeframes, to_ms
 
 CHUNK_BYTES = 1 << 20
 TYPES = {"parquet": "application/vnd.apache.parquet", "csv": "text/csv"}

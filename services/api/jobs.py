@@ -17,12 +17,12 @@ from services.api.planning import api_client, check_cost, dry_run_body, preview,
 from services.api.requests import JobRequest, check_metadata, check_range, check_shape
 from services.api.state import BUS, EVENTS, POOL, SETTINGS
 from services.api.views import job_summary, job_view
-from shared.errors import PermanentError
-from shared.exchange import RETRYABLE
-from shared.jobs import enqueue, store_job
-from shared.lifecycle import fail
-from shared.messages import JobCommand
-from shared.timeframes import to_ms
+from shared.jobs.commands import JobCommand
+from shared.jobs.lifecycle import fail
+from shared.jobs.submission import enqueue, store_job
+from shared.kraken.client import RETRYABLE
+from shared.lake.timeframes import to_ms
+from shared.platform.errors import PermanentError
 
 log = structlog.get_logger()
 

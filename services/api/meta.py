@@ -9,7 +9,8 @@ from aiohttp import web
 from services.api.errors import ApiError
 from services.api.state import BUS, POOL
 from services.api.views import coverage_view, interval_view, ts
-from shared import ledger, ledger_store
+from shared.ledger import intervals as ledger
+from shared.ledger import store as ledger_store
 
 
 async def exchanges(request: web.Request) -> web.Response:
@@ -33,7 +34,7 @@ async def coverage(request: web.Request) -> web.Response:
     timeframe = request.query.get("timeframe")
     pool = request.app[POOL]
     rows = await pool.fetch(
-        "SELECT * FROM coverage WHERE exchange = $1 AND ($2::text IS NULL OR symbol = $2)"
+        "SELECT * FROM stored_ranges WHERE exchange = $1 AND ($2::text IS NULL OR symbol = $2)"
         " AND ($3::text IS NULL OR timeframe = $3) ORDER BY symbol, timeframe", exchange, symbol, timeframe)
     out = []
     for row in rows:

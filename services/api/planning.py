@@ -9,14 +9,15 @@ import asyncpg
 
 from services.api.errors import ApiError
 from services.api.requests import JobRequest
-from shared import ledger, ledger_store
-from shared.exchange import ExchangeClient
-from shared.plan_inputs import Scope, dump_extents, plan_scope
-from shared.plan_summary import summarize
-from shared.planner import earliest_start
-from shared.rebuild_cost import estimate_after_dump
-from shared.settings import Settings
-from shared.timeframes import from_ms, iso, millis, to_ms
+from shared.kraken.client import ExchangeClient
+from shared.lake.timeframes import from_ms, iso, millis, to_ms
+from shared.ledger import intervals as ledger
+from shared.ledger import store as ledger_store
+from shared.planning.cost import estimate_after_dump
+from shared.planning.inputs import Scope, dump_extents, plan_scope
+from shared.planning.planner import earliest_start
+from shared.planning.summary import summarize
+from shared.platform.settings import Settings
 
 FAR = 2**45  # ms: beyond any candle
 

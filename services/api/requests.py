@@ -1,4 +1,4 @@
-"""The job request and its checks against the metadata tables (the seed's validation rules)."""
+"""The job request and its checks against the metadata tables (README, "HTTP API": what is refused and why)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import asyncpg
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from services.api.errors import ApiError
-from shared.settings import Settings
+from shared.platform.settings import Settings
 
 # Clocks differ a little between client and server; a range ending this far ahead is still "now".
 CLOCK_SKEW_S = 5

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
-from shared.bus import Bus
-from shared.events import EventLog
-from shared.settings import Settings
-from shared.storage import Storage
+from shared.jobs.events import EventLog
+from shared.lake.storage import Storage
+from shared.platform.bus import Bus
+from shared.platform.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)

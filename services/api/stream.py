@@ -15,7 +15,7 @@ from aiohttp_sse import sse_response
 from services.api.errors import ApiError
 from services.api.jobs import job_id
 from services.api.state import BUS, POOL
-from shared.events import JobEvent, events_after, subject
+from shared.jobs.events import JobEvent, events_after, subject
 
 TERMINAL_TYPES = {"job.completed", "job.failed", "job.cancelled"}
 RECHECK_S = 2.0

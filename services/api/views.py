@@ -1,4 +1,4 @@
-"""Rows of the metadata tables in the seed's JSON shapes."""
+"""Rows of the metadata tables in the JSON shapes of the HTTP API (README, "HTTP API")."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import datetime
 
 import asyncpg
 
-from shared.ledger import Interval
-from shared.timeframes import iso
+from shared.lake.timeframes import iso
+from shared.ledger.intervals import Interval
 
 
 def ts(value: datetime | None) -> str | None:

@@ -7,15 +7,15 @@ from functools import partial
 
 import structlog
 
+from services.coverage.catch_up import lagging_jobs, project_job
 from services.coverage.markets import sync_markets
-from services.coverage.project import lagging_jobs, project_job
 from services.coverage.validate import on_validate, validation_failed
-from shared.consume import consume
-from shared.events import JobEvent
-from shared.jobs import enqueue, unsent
-from shared.messages import VALIDATE_SUBJECT, ValidateCommand
-from shared.runtime import Runtime, run_service
-from shared.storage import open_storage
+from shared.jobs.commands import VALIDATE_SUBJECT, ValidateCommand
+from shared.jobs.events import JobEvent
+from shared.jobs.submission import enqueue, unsent
+from shared.lake.storage import open_storage
+from shared.service.consume import consume
+from shared.service.runtime import Runtime, run_service
 
 log = structlog.get_logger()
 SWEEP_S = 2.0

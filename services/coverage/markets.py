@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 import structlog
 
-from shared.exchange import ExchangeClient
-from shared.settings import Settings
+from shared.kraken.client import ExchangeClient
+from shared.platform.settings import Settings
 
 log = structlog.get_logger()
 

@@ -8,13 +8,13 @@ import asyncio
 
 import structlog
 
-from services.coverage.validation import merge_reports, summary, validate
-from shared import ledger_store
-from shared.lake_read import read_years
-from shared.messages import ValidateCommand
-from shared.runtime import Runtime
-from shared.storage import Storage
-from shared.timeframes import millis
+from services.coverage.checks import merge_reports, summary, validate
+from shared.jobs.commands import ValidateCommand
+from shared.lake.reading import read_years
+from shared.lake.storage import Storage
+from shared.lake.timeframes import millis
+from shared.ledger import store as ledger_store
+from shared.service.runtime import Runtime
 
 log = structlog.get_logger()
 
@@ -36,7 +36,7 @@ async def on_validate(rt: Runtime, storage: Storage, cmd: ValidateCommand) -> No
     for timeframe in cmd.timeframes:
         report = reports[timeframe] = await validate_timeframe(rt, storage, cmd, timeframe)
         if report["ok"]:
-            await rt.pool.execute("UPDATE coverage SET validated_at = now() WHERE exchange = $1 AND symbol = $2"
+            await rt.pool.execute("UPDATE stored_ranges SET validated_at = now() WHERE exchange = $1 AND symbol = $2"
                                   " AND timeframe = $3", cmd.exchange, cmd.symbol, timeframe)
         text, level = summary(timeframe, report)
         await rt.events.emit(cmd.job_id, "job.message", {"text": text, "level": level}, dedup_key=f"{key}:{timeframe}")

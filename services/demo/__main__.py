@@ -13,11 +13,11 @@ from pathlib import Path
 import aiohttp
 
 from services.demo.report import follow_progress, summary
+from services.launcher.embedded import free_port, wait_for_port
 from services.launcher.infra import infrastructure
 from services.launcher.supervisor import Supervisor
-from shared.embedded import free_port, wait_for_port
-from shared.log import setup_logging
-from shared.settings import get_settings
+from shared.platform.log import setup_logging
+from shared.platform.settings import get_settings
 
 DATA = Path("data/demo")
 

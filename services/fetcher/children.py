@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from shared.jobs import enqueue, store_job
-from shared.messages import JobCommand
-from shared.planner import Segment
-from shared.runtime import Runtime
-from shared.timeframes import iso
+from shared.jobs.commands import JobCommand
+from shared.jobs.submission import enqueue, store_job
+from shared.lake.timeframes import iso
+from shared.planning.planner import Segment
+from shared.service.runtime import Runtime
 
 
 def child_command(cmd: JobCommand, seg: Segment) -> JobCommand:

@@ -8,10 +8,10 @@ from uuid import UUID
 
 import structlog
 
-from shared.dump_source import sync_dumps
-from shared.exchange import Notify
-from shared.runtime import Runtime
-from shared.storage import Storage
+from shared.kraken.client import Notify
+from shared.kraken.dumps.cache import sync_dumps
+from shared.lake.storage import Storage
+from shared.service.runtime import Runtime
 
 MIB = 1 << 20
 log = structlog.get_logger()

@@ -9,13 +9,13 @@ from services.fetcher.dumps import sync_ohlcvt
 from services.fetcher.planned import check_cost, planned
 from services.fetcher.rest_fetch import fetch_rest
 from services.fetcher.zip_fetch import zip_batches
-from shared.exchange import ExchangeClient
-from shared.lifecycle import has_ended, stop_if_ended
-from shared.messages import CANDLES_SUBJECT, CandleBatch, JobCommand
-from shared.planner import Segment
-from shared.runtime import Runtime
-from shared.storage import Storage
-from shared.timeframes import iso
+from shared.jobs.commands import CANDLES_SUBJECT, CandleBatch, JobCommand
+from shared.jobs.lifecycle import has_ended, stop_if_ended
+from shared.kraken.client import ExchangeClient
+from shared.lake.storage import Storage
+from shared.lake.timeframes import iso
+from shared.planning.planner import Segment
+from shared.service.runtime import Runtime
 
 log = structlog.get_logger()
 

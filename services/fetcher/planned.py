@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from shared.errors import PermanentError
-from shared.exchange import ExchangeClient
-from shared.messages import JobCommand
-from shared.ohlcvt import member_name
-from shared.plan_inputs import DUMP_MINUTES, Scope, plan_scope
-from shared.plan_summary import summarize
-from shared.planner import Segment
-from shared.rebuild_cost import estimate_after_dump
-from shared.runtime import Runtime
+from shared.jobs.commands import JobCommand
+from shared.kraken.client import ExchangeClient
+from shared.kraken.dumps.ohlcvt import member_name
+from shared.planning.cost import estimate_after_dump
+from shared.planning.inputs import DUMP_MINUTES, Scope, plan_scope
+from shared.planning.planner import Segment
+from shared.planning.summary import summarize
+from shared.platform.errors import PermanentError
+from shared.service.runtime import Runtime
 
 
 def scope_of(cmd: JobCommand) -> Scope:

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from shared.batches import batches_over
-from shared.candles import SCHEMA
-from shared.exchange import ExchangeClient
-from shared.messages import CandleBatch, JobCommand
-from shared.rest_window import KRAKEN_INTERVAL, Candles, WindowResult, fortnights, read_window
-from shared.timeframes import millis
+from shared.jobs.batches import batches_over
+from shared.jobs.commands import CandleBatch, JobCommand
+from shared.kraken.client import ExchangeClient
+from shared.kraken.ohlc_window import KRAKEN_INTERVAL, Candles, WindowResult, fortnights, read_window
+from shared.lake.schema import SCHEMA
+from shared.lake.timeframes import millis
 
 
 @dataclass

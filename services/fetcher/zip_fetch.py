@@ -10,14 +10,14 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from shared.dump_source import local_zip
-from shared.errors import PermanentError
-from shared.lake import year_spans
-from shared.messages import CandleBatch, JobCommand
-from shared.ohlcvt_stage import StagedYear, stage_member
-from shared.planner import Segment
-from shared.runtime import Runtime
-from shared.storage import Storage
+from services.fetcher.ohlcvt_stage import StagedYear, stage_member
+from shared.jobs.commands import CandleBatch, JobCommand
+from shared.kraken.dumps.cache import local_zip
+from shared.lake.layout import year_spans
+from shared.lake.storage import Storage
+from shared.planning.planner import Segment
+from shared.platform.errors import PermanentError
+from shared.service.runtime import Runtime
 
 
 async def written_batches(rt: Runtime, cmd: JobCommand) -> set[str]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import structlog
 
-from shared.embedded import start_nats, start_postgres
-from shared.settings import Settings
+from services.launcher.embedded import start_nats, start_postgres
+from shared.platform.settings import Settings
 
 log = structlog.get_logger()
 

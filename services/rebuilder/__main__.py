@@ -3,10 +3,10 @@
 from functools import partial
 
 from services.rebuilder.handler import on_rebuild
-from shared.consume import consume, give_up_job
-from shared.messages import JOB_SUBJECTS, JobCommand
-from shared.runtime import Runtime, run_service
-from shared.storage import open_storage
+from shared.jobs.commands import JOB_SUBJECTS, JobCommand
+from shared.lake.storage import open_storage
+from shared.service.consume import consume, give_up_job
+from shared.service.runtime import Runtime, run_service
 
 
 async def main(rt: Runtime) -> None:

@@ -2,7 +2,7 @@
 
 Memory stays bounded whatever the range: each batch is reduced to candles at once, and only the
 still-open last bucket of each timeframe is carried to the next batch. Buckets are epoch-aligned
-(shared/timeframes.py), as Kraken's are, so 1w candles open on Thursdays 00:00 UTC.
+(shared/lake/timeframes.py), as Kraken's are, so 1w candles open on Thursdays 00:00 UTC.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import polars as pl
 import pyarrow as pa
 
 from services.rebuilder import buckets as bk
-from shared.timeframes import millis
+from shared.lake.timeframes import millis
 
 NS_PER_MS = 1_000_000
 Batch = pa.Table | pa.RecordBatch | pl.DataFrame

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from shared.candles import SCHEMA
+from shared.lake.schema import SCHEMA
 
 FIELDS = ("ts", "open", "high", "low", "close", "volume", "pv", "trades", "volume_lo", "pv_lo")
 _SOURCE = pa.array(["trades"])

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from services.rebuilder.aggregate import TradeAggregator
 from services.rebuilder.raw_trades import RawTrades
-from shared.trade_dumps import DumpStretch
+from shared.kraken.dumps.trade_stretches import DumpStretch
 
 
 @dataclass

@@ -20,16 +20,16 @@ import pyarrow.compute as pc
 from services.rebuilder.checkpoint import RebuildState
 from services.rebuilder.ohlc_check import compare_window, report_text
 from services.rebuilder.sending import timeframes_of
-from shared.candles import SCHEMA
-from shared.compare import add_comparisons
-from shared.dump_rows import DumpError
-from shared.dump_source import local_zip
-from shared.messages import JobCommand
-from shared.ohlcvt import iter_member_candles
-from shared.plan_inputs import DUMP_MINUTES
-from shared.storage import Storage
-from shared.timeframes import millis, to_ms
-from shared.trade_dumps import DumpStretch, chain_spans
+from shared.jobs.commands import JobCommand
+from shared.kraken.dumps.cache import local_zip
+from shared.kraken.dumps.csv_rows import DumpError
+from shared.kraken.dumps.ohlcvt import iter_member_candles
+from shared.kraken.dumps.trade_stretches import DumpStretch, chain_spans
+from shared.lake.comparison import add_comparisons
+from shared.lake.schema import SCHEMA
+from shared.lake.storage import Storage
+from shared.lake.timeframes import millis, to_ms
+from shared.planning.inputs import DUMP_MINUTES
 
 AGAINST = "Kraken's OHLCVT dump"
 _MEMBERS = ("SELECT f.name, f.artifact, m.member, m.first_ts, m.last_ts FROM dump_members m"

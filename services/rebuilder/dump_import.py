@@ -13,15 +13,15 @@ import structlog
 
 from services.rebuilder.checkpoint import RebuildState
 from services.rebuilder.rebuild import start_cursor
-from services.rebuilder.trades_dump import iter_trade_batches
-from shared.dump_source import local_zip, sync_dumps
-from shared.messages import JobCommand
-from shared.runtime import Runtime
-from shared.storage import Storage
-from shared.timeframes import iso
-from shared.trade_csv import is_csv_source
-from shared.trade_dumps import DumpStretch
-from shared.trade_history import known_stretches
+from services.rebuilder.trade_history_csv import iter_trade_batches
+from shared.jobs.commands import JobCommand
+from shared.kraken.dumps.cache import local_zip, sync_dumps
+from shared.kraken.dumps.trade_csv import is_csv_source
+from shared.kraken.dumps.trade_reach import known_stretches
+from shared.kraken.dumps.trade_stretches import DumpStretch
+from shared.lake.storage import Storage
+from shared.lake.timeframes import iso
+from shared.service.runtime import Runtime
 
 log = structlog.get_logger()
 OnChunk = Callable[[RebuildState, pl.DataFrame, int], Awaitable[None]]

@@ -20,11 +20,11 @@ from services.rebuilder.raw_trades import RawTrades
 from services.rebuilder.rebuild import NS_PER_MS, page_trades, start_cursor
 from services.rebuilder.sending import send, timeframes_of
 from services.rebuilder.trade_store import write_flush
-from shared.exchange import ExchangeClient
-from shared.lifecycle import has_ended, stop_if_ended
-from shared.messages import JobCommand
-from shared.runtime import Runtime
-from shared.storage import Storage
+from shared.jobs.commands import JobCommand
+from shared.jobs.lifecycle import has_ended, stop_if_ended
+from shared.kraken.client import ExchangeClient
+from shared.lake.storage import Storage
+from shared.service.runtime import Runtime
 
 log = structlog.get_logger()
 

@@ -10,12 +10,12 @@ import pyarrow.compute as pc
 
 from services.rebuilder.checkpoint import RebuildState
 from services.rebuilder.sending import timeframes_of
-from shared.candles import SCHEMA
-from shared.compare import compare_candles
-from shared.exchange import ExchangeClient
-from shared.messages import JobCommand
-from shared.rest_window import KRAKEN_INTERVAL, read_window
-from shared.timeframes import millis
+from shared.jobs.commands import JobCommand
+from shared.kraken.client import ExchangeClient
+from shared.kraken.ohlc_window import KRAKEN_INTERVAL, read_window
+from shared.lake.comparison import compare_candles
+from shared.lake.schema import SCHEMA
+from shared.lake.timeframes import millis
 
 Notify = Callable[[str], Awaitable[None]]
 

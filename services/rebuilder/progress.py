@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from services.rebuilder.checkpoint import RebuildState
-from shared.messages import JobCommand
-from shared.runtime import Runtime
-from shared.timeframes import iso
+from shared.jobs.commands import JobCommand
+from shared.lake.timeframes import iso
+from shared.service.runtime import Runtime
 
 
 async def report(rt: Runtime, cmd: JobCommand, state: RebuildState, reached_ms: int, done: bool) -> None:

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from services.rebuilder.checkpoint import RebuildState
 from services.rebuilder.trades_parse import dedupe_on_trade_id, parse_trades_result
-from shared.exchange import ExchangeClient
+from shared.kraken.client import ExchangeClient
 
 NS_PER_MS = 1_000_000
 PAGE = 1000

@@ -9,11 +9,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.rebuilder.checkpoint import RebuildState
-from shared.batches import batch_of
-from shared.candles import SCHEMA
-from shared.messages import CANDLES_SUBJECT, JobCommand
-from shared.runtime import Runtime
-from shared.timeframes import job_timeframes, millis
+from shared.jobs.batches import batch_of
+from shared.jobs.commands import CANDLES_SUBJECT, JobCommand
+from shared.lake.schema import SCHEMA
+from shared.lake.timeframes import job_timeframes, millis
+from shared.service.runtime import Runtime
 
 OHLC_ROWS = 720
 Check = Callable[[str, pa.Table, tuple[int, int]], Awaitable[None]]

@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 import structlog
 
 from services.rebuilder.raw_trades import NS_PER_DAY, SCHEMA, Flush, RawTrades, day_of, replace_span, to_bytes
-from shared.db import advisory_lock
-from shared.lake import trades_key, trades_prefix
-from shared.storage import Storage
+from shared.lake.layout import trades_key, trades_prefix
+from shared.lake.storage import Storage
+from shared.platform.db import advisory_lock
 
 log = structlog.get_logger()
 

@@ -3,10 +3,10 @@
 from functools import partial
 
 from services.writer.handler import on_batch
-from shared.consume import consume, give_up_job
-from shared.messages import CANDLES_SUBJECT, CandleBatch
-from shared.runtime import Runtime, run_service
-from shared.storage import open_storage
+from shared.jobs.commands import CANDLES_SUBJECT, CandleBatch
+from shared.lake.storage import open_storage
+from shared.service.consume import consume, give_up_job
+from shared.service.runtime import Runtime, run_service
 
 
 async def main(rt: Runtime) -> None:

@@ -7,16 +7,16 @@ import structlog
 
 from services.writer.merge import compare_with_stored, merge, split_by_year, ts_bounds
 from services.writer.staged import batch_table
-from shared import ledger_store
-from shared.candles import from_parquet, to_parquet
-from shared.compare import add_comparisons
-from shared.db import advisory_lock
-from shared.lake import partition_key
-from shared.ledger import span_intervals
-from shared.messages import CandleBatch
-from shared.runtime import Runtime
-from shared.storage import Storage
-from shared.timeframes import iso, millis
+from shared.jobs.commands import CandleBatch
+from shared.lake.comparison import add_comparisons
+from shared.lake.layout import partition_key
+from shared.lake.schema import from_parquet, to_parquet
+from shared.lake.storage import Storage
+from shared.lake.timeframes import iso, millis
+from shared.ledger import store as ledger_store
+from shared.ledger.intervals import span_intervals
+from shared.platform.db import advisory_lock
+from shared.service.runtime import Runtime
 
 log = structlog.get_logger()
 
@@ -33,7 +33,7 @@ async def write_partition(rt: Runtime, storage: Storage, batch: CandleBatch, yea
             await storage.write_atomic(key, to_parquet(merged))
         first, last = ts_bounds(merged)
         await conn.execute(
-            "INSERT INTO coverage_partitions (exchange, symbol, timeframe, year, rows, first_ts, last_ts, artifact)"
+            "INSERT INTO lake_partitions (exchange, symbol, timeframe, year, rows, first_ts, last_ts, artifact)"
             " VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (exchange, symbol, timeframe, year) DO UPDATE"
             " SET rows = $5, first_ts = $6, last_ts = $7, artifact = $8, updated_at = now()",
             batch.exchange, batch.symbol, batch.timeframe, year, merged.num_rows, first, last, storage.uri(key),

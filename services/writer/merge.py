@@ -1,5 +1,5 @@
 """Pure merging of candle batches into lake partitions: one row per ts, sorted, and where two sources
-hold the same candle the more trusted one wins (shared.candles.SOURCE_RANK); between equals, the newer."""
+hold the same candle the more trusted one wins (shared.lake.schema.SOURCE_RANK); between equals, the newer."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import polars as pl
 import pyarrow as pa
 
-from shared.candles import SCHEMA, SOURCE_RANK
-from shared.compare import compare_candles
+from shared.lake.comparison import compare_candles
+from shared.lake.schema import SCHEMA, SOURCE_RANK
 
 
 def split_by_year(table: pa.Table) -> dict[int, pa.Table]:

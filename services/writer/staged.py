@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from shared.batches import table_of
-from shared.candles import from_parquet
-from shared.errors import PermanentError
-from shared.messages import CandleBatch
-from shared.runtime import Runtime
-from shared.storage import Storage
+from shared.jobs.batches import table_of
+from shared.jobs.commands import CandleBatch
+from shared.lake.schema import from_parquet
+from shared.lake.storage import Storage
+from shared.platform.errors import PermanentError
+from shared.service.runtime import Runtime
 
 
 async def batch_table(rt: Runtime, storage: Storage, batch: CandleBatch) -> pa.Table | None:

@@ -7,7 +7,7 @@ from functools import partial
 
 import pytest
 
-from shared.embedded import free_port, start_nats
+from services.launcher.embedded import free_port, start_nats
 from tests.conftest import fresh_database
 from tests.integration.system import System
 

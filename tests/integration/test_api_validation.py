@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from services.api.app import create_app
 from services.api.state import POOL
-from shared.embedded import start_nats
-from shared.events import events_after
-from shared.settings import Settings
+from services.launcher.embedded import start_nats
+from shared.jobs.events import events_after
+from shared.platform.settings import Settings
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 GOOD = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h",

@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 
-from shared.embedded import free_port
+from services.launcher.embedded import free_port
 
 UNSET = ("DATABASE_URL", "NATS_URL", "STORAGE_URL", "KRAKEN_API_URL", "API_PORT")
 

@@ -14,11 +14,11 @@ import pytest
 from aiohttp import web
 from moto.server import ThreadedMotoServer
 
-from shared.db import create_pool
-from shared.dump_source import local_zip, sync_dumps
-from shared.embedded import free_port
-from shared.ohlcvt import iter_member_candles
-from shared.storage import LocalStorage, S3Storage
+from services.launcher.embedded import free_port
+from shared.kraken.dumps.cache import local_zip, sync_dumps
+from shared.kraken.dumps.ohlcvt import iter_member_candles
+from shared.lake.storage import LocalStorage, S3Storage
+from shared.platform.db import create_pool
 from tests.conftest import fresh_database
 
 REAL = Path(__file__).parents[1] / "data" / "kraken" / "ohlcvt" / "dump_2020Q3_hourly" / "XBTUSD_60.csv"

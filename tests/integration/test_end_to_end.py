@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from shared.db import create_pool
-from shared.events import EventLog
-from shared.jobs import store_job
-from shared.messages import JobCommand
+from shared.jobs.commands import JobCommand
+from shared.jobs.events import EventLog
+from shared.jobs.submission import store_job
+from shared.platform.db import create_pool
 from tests.integration.client import follow, get_json, lake_rows, submit
 from tests.integration.conftest import SIM_NOW
 

@@ -13,10 +13,10 @@ from services.fetcher.rest_fetch import fetch_rest
 from services.rebuilder.aggregate import TradeAggregator
 from services.rebuilder.checkpoint import RebuildState
 from services.rebuilder.rebuild import page_trades, start_cursor
-from shared.errors import PermanentError
-from shared.exchange import ExchangeClient
-from shared.messages import JobCommand
-from shared.settings import Settings
+from shared.jobs.commands import JobCommand
+from shared.kraken.client import ExchangeClient
+from shared.platform.errors import PermanentError
+from shared.platform.settings import Settings
 from tests.integration.test_end_to_end import NOW
 
 START, END = NOW - timedelta(hours=10), NOW - timedelta(hours=2)

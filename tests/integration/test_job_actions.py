@@ -1,4 +1,4 @@
-"""The seed's job actions through the whole system: validate what a job stored (and find damage done
+"""The job actions through the whole system: validate what a job stored (and find damage done
 to the lake behind the system's back), download it as Parquet and CSV, resume a job that failed, and
 cancel a running one."""
 

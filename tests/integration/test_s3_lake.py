@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from moto.server import ThreadedMotoServer
 
-from shared.embedded import free_port
+from services.launcher.embedded import free_port
 from tests.integration.client import follow, get_json, submit
 from tests.integration.conftest import isolated_system
 from tests.integration.test_dump_ingest import FILES, csv_rows

@@ -11,7 +11,7 @@ from datetime import timedelta
 import asyncpg
 import nats
 
-from shared.messages import CANDLES_SUBJECT, CandleBatch
+from shared.jobs.commands import CANDLES_SUBJECT, CandleBatch
 from tests.integration.client import follow, lake_rows, submit
 from tests.integration.test_end_to_end import NOW, iso, stored, truth
 

@@ -11,15 +11,15 @@ from types import SimpleNamespace
 import pyarrow.parquet as pq
 
 from services.fetcher.zip_fetch import batch_id_of, zip_batches
-from shared.db import create_pool
-from shared.dump_source import sync_dumps
-from shared.events import EventLog
-from shared.jobs import store_job
-from shared.lake import year_spans
-from shared.messages import JobCommand
-from shared.planner import Segment
-from shared.storage import LocalStorage
-from shared.timeframes import to_ms
+from shared.jobs.commands import JobCommand
+from shared.jobs.events import EventLog
+from shared.jobs.submission import store_job
+from shared.kraken.dumps.cache import sync_dumps
+from shared.lake.layout import year_spans
+from shared.lake.storage import LocalStorage
+from shared.lake.timeframes import to_ms
+from shared.planning.planner import Segment
+from shared.platform.db import create_pool
 from tests.conftest import fresh_database
 from tests.integration.test_end_to_end import truth
 

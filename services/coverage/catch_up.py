@@ -1,0 +1,83 @@
+"""Reads a job's stored events in seq order, from where the projection stopped, into data_jobs and
+the coverage table; completes the job once every announced batch is written.
+
+Events are read from PostgreSQL, not from the NATS message, so a publish lost in a crash or events
+arriving out of order change nothing: the projection is the fold of the stored log."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+import structlog
+
+from services.coverage.job_view import JobView, apply, writes_done
+from shared.jobs.events import TERMINAL, EventLog, JobEvent
+from shared.jobs.lifecycle import COMPLETED, TERMINAL_STATUSES
+from shared.lake.timeframes import millis
+
+log = structlog.get_logger()
+
+_JOB = ("SELECT status, progress, details, result, error, tracking, started_at, finished_at, projected_seq,"
+        " exchange, symbol, timeframe, parent_id FROM data_jobs WHERE id = $1 FOR UPDATE")
+_SAVE = ("UPDATE data_jobs SET status=$2, progress=$3, details=$4, result=$5, error=$6, tracking=$7,"
+         " started_at=$8, finished_at=$9, projected_seq=$10, updated_at=now() WHERE id=$1")
+_COVERAGE = """
+INSERT INTO stored_ranges (exchange, symbol, timeframe, start_ts, end_ts, rows, last_job_id, last_sync_at)
+SELECT exchange, symbol, timeframe, min(first_ts), max(last_ts) + $4 * interval '1 millisecond', sum(rows), $5, now()
+FROM lake_partitions WHERE exchange = $1 AND symbol = $2 AND timeframe = $3
+GROUP BY exchange, symbol, timeframe
+ON CONFLICT (exchange, symbol, timeframe) DO UPDATE SET start_ts = EXCLUDED.start_ts,
+    end_ts = EXCLUDED.end_ts, rows = EXCLUDED.rows, last_job_id = EXCLUDED.last_job_id, last_sync_at = now()
+"""
+
+
+async def tell_parent(conn: asyncpg.Connection, parent_id: UUID, child_id: UUID, view: JobView) -> list[JobEvent]:
+    """A child rebuild that ended is an event in its parent's log: its result counts towards the
+    parent's, and its failure fails the parent (the plan cannot be complete without it)."""
+    told = [await EventLog.store(conn, parent_id, "child.completed" if view.status == COMPLETED else "child.ended",
+                                 {"child_id": str(child_id), "status": view.status, "result": view.result},
+                                 f"child:{child_id}")]
+    if view.status != COMPLETED:
+        told.append(await EventLog.store(conn, parent_id, "job.failed", {
+            "error": f"child rebuild {child_id} {view.status}: {view.error or 'no reason given'}"}, TERMINAL))
+    return [e for e in told if e is not None]
+
+
+async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> None:
+    completed, told = None, []
+    async with pool.acquire() as conn, conn.transaction():
+        job = await conn.fetchrow(_JOB, job_id)
+        if job is None:
+            return
+        rows = await conn.fetch(
+            "SELECT job_id, seq, type, ts, data FROM data_job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq",
+            job_id, job["projected_seq"],
+        )
+        if not rows:
+            return
+        view = JobView(job["status"], job["progress"], job["details"], job["result"], job["error"],
+                       job["tracking"], job["started_at"], job["finished_at"])
+        for row in rows:
+            view = apply(view, JobEvent.from_row(row))
+        seq = rows[-1]["seq"]
+        was_terminal = job["status"] in TERMINAL_STATUSES
+        if view.status not in TERMINAL_STATUSES and writes_done(view):
+            # Stored in this transaction, so the job's status and its event log never disagree.
+            completed = await EventLog.store(conn, job_id, "job.completed", {"result": view.result}, TERMINAL)
+            if completed is not None:
+                view, seq = apply(view, completed), completed.seq
+        if job["parent_id"] is not None and view.status in TERMINAL_STATUSES and not was_terminal:
+            told = await tell_parent(conn, job["parent_id"], job_id, view)
+        await conn.execute(_SAVE, job_id, view.status, view.progress, view.details, view.result, view.error,
+                           view.tracking, view.started_at, view.finished_at, seq)
+        for timeframe in sorted(view.coverage_changed):
+            await conn.execute(_COVERAGE, job["exchange"], job["symbol"], timeframe, millis(timeframe), job_id)
+    for event in ([completed] if completed is not None else []) + told:
+        await events.publish(event)
+    log.info("job.projected", job_id=str(job_id), status=view.status, seq=seq, progress=round(view.progress, 3))
+
+
+async def lagging_jobs(pool: asyncpg.Pool) -> list[UUID]:
+    rows = await pool.fetch("SELECT id FROM data_jobs WHERE last_event_seq > projected_seq LIMIT 500")
+    return [r["id"] for r in rows]

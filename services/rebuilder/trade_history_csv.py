@@ -1,0 +1,124 @@
+"""Kraken's trading-history CSV (`unix_s,price,volume`) streamed into trade batches and candles.
+
+Files can be gigabytes, so nothing reads them whole: a plain file goes through polars' streaming
+CSV scan, a member of a ZIP is decompressed and parsed a chunk at a time, never unpacked to disk.
+Every row is a distinct trade, even when byte-identical to another: nothing is de-duplicated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import zipfile
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+import polars as pl
+import pyarrow as pa
+
+from services.rebuilder.aggregate import TradeAggregator
+from shared.kraken.dumps.csv_rows import has_header
+
+CSV_SCHEMA = {"ts": pl.Int64, "price": pl.Float64, "volume": pl.Float64}
+NS_PER_S = 1_000_000_000
+Source = str | os.PathLike
+
+
+def _open(source: Source, member: str | None, stack: contextlib.ExitStack) -> IO[bytes]:
+    if member is None:
+        return stack.enter_context(open(source, "rb"))
+    return stack.enter_context(stack.enter_context(zipfile.ZipFile(source)).open(member))
+
+
+def _first_line(source: Source, member: str | None) -> bytes:
+    with contextlib.ExitStack() as stack:
+        return _open(source, member, stack).readline(4096)
+
+
+def _chunks(stream: IO[bytes], header: bool, chunk_bytes: int) -> Iterator[pl.DataFrame]:
+    """Parse whole lines a chunk at a time, so memory is bounded by chunk_bytes, not the file."""
+    if header:
+        stream.readline()
+    rest = b""
+    while True:
+        buf = stream.read(chunk_bytes)
+        data = rest + buf
+        cut = len(data) if not buf else data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if data[:cut].strip():
+            yield pl.read_csv(io.BytesIO(data[:cut]), has_header=False, schema=CSV_SCHEMA)
+        if not buf:
+            return
+
+
+def iter_trade_batches(
+    source: Source,
+    *,
+    member: str | None = None,
+    start_s: int | None = None,
+    end_s: int | None = None,
+    batch_rows: int = 1_000_000,
+    chunk_bytes: int = 8 << 20,
+) -> Iterator[pl.DataFrame]:
+    """Trades with start_s <= unix_s < end_s as DataFrames (ts in ns, price, volume), file order kept.
+
+    `member` names a CSV inside the ZIP archive `source`. Same-second trades keep their file order,
+    which is all the aggregator needs (open is the first, close the last), so no offsets are invented.
+    """
+    first = _first_line(source, member)
+    if not first.strip():
+        return
+    header = has_header(first)
+    to_ns = pl.col("ts") * NS_PER_S
+    lo = None if start_s is None else start_s * NS_PER_S
+    hi = None if end_s is None else end_s * NS_PER_S
+    with contextlib.ExitStack() as stack:
+        if member is None:
+            lf = pl.scan_csv(source, has_header=False, skip_lines=int(header), schema=CSV_SCHEMA)
+            # The conversion runs inside polars' parallel engine, not on the consuming thread.
+            frames: Iterable[pl.DataFrame] = lf.with_columns(to_ns).collect_batches(chunk_size=batch_rows)
+        else:
+            chunks = _chunks(_open(source, member, stack), header, chunk_bytes)
+            frames = (df.with_columns(to_ns) for df in chunks)
+        for df in frames:
+            if df.height == 0:
+                continue
+            ts = df.get_column("ts")
+            # Files are in time order: once past end_s nothing later can be inside the window.
+            past_end = hi is not None and ts[-1] >= hi
+            if lo is not None and ts[0] < lo:
+                df = df.filter(pl.col("ts") >= lo)
+            if past_end:
+                df = df.filter(pl.col("ts") < hi)
+            # A ZIP member is read by bytes: its chunks are cut to batch_rows here too.
+            for at in range(0, df.height, batch_rows):
+                yield df.slice(at, batch_rows)
+            if past_end:
+                return
+
+
+def import_dump(
+    source: Source,
+    timeframes: Iterable[str],
+    end_ms: int,
+    *,
+    member: str | None = None,
+    start_s: int | None = None,
+    empty: str = "sparse",
+) -> Iterator[tuple[str, pa.Table]]:
+    """(timeframe, closed candles) as the dump streams by, then the ones closed by end_ms.
+
+    The dump is taken as complete over [start_s, end_ms): a bucket reaching outside that is
+    incomplete and never yielded.
+    """
+    start_ms = None if start_s is None else start_s * 1000
+    agg = TradeAggregator(timeframes, start_ms=start_ms, empty=empty)
+    end_s = -(-end_ms // 1000)  # trades at whole seconds before end_ms
+    for batch in iter_trade_batches(source, member=member, start_s=start_s, end_s=end_s):
+        for tf, table in agg.feed(batch).items():
+            if table.num_rows:
+                yield tf, table
+    for tf, table in agg.finish(end_ms).items():
+        if table.num_rows:
+            yield tf, table

@@ -1,0 +1,121 @@
+"""The Kraken client every service uses: ccxt's async kraken pointed at KRAKEN_API_URL, spaced to the
+rate limit, retrying what can succeed later and giving up at once on what cannot.
+
+Raw endpoints (publicGetOHLC, publicGetTrades) are called instead of fetch_ohlcv/fetch_trades because
+the unified methods drop what we need: the OHLC `last` marker, vwap and count, and the Trades `last`
+nanosecond cursor."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import ccxt.async_support as ccxt
+import structlog
+
+from shared.platform.errors import PermanentError
+from shared.platform.settings import Settings
+
+log = structlog.get_logger()
+Notify = Callable[[str], Awaitable[None]]
+
+# Worth retrying: the exchange or the path to it is down, slow or throttling us.
+RETRYABLE = (ccxt.NetworkError, ccxt.BadResponse)
+
+
+class BadPayload(ccxt.BadResponse):
+    """A 200 answer that is not the JSON object Kraken always sends (e.g. a body cut short)."""
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ccxt.DDoSProtection):
+        return "Rate limit hit"
+    if isinstance(exc, ccxt.RequestTimeout):
+        return "Exchange timed out"
+    if isinstance(exc, ccxt.ExchangeNotAvailable):
+        return "Exchange unavailable"
+    return "Exchange connection failed"
+
+
+class ExchangeClient:
+    def __init__(self, settings: Settings, notify: Notify | None = None) -> None:
+        self.settings = settings
+        self.notify = notify
+        self.calls = 0
+        self.failed_calls = 0
+        self.exchange = ccxt.kraken({
+            "enableRateLimit": True,
+            "rateLimit": settings.kraken_rate_limit_ms,
+            "timeout": settings.kraken_timeout_ms,
+        })
+        self.exchange.urls["api"]["public"] = settings.kraken_api_url.rstrip("/")
+
+    async def close(self) -> None:
+        await self.exchange.close()
+
+    async def __aenter__(self) -> ExchangeClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def market(self, symbol: str) -> dict[str, Any]:
+        if not self.exchange.markets:
+            await self._retrying("markets", self.exchange.load_markets)
+        try:
+            return self.exchange.market(symbol)
+        except ccxt.BadSymbol as exc:
+            raise PermanentError(f"{symbol} is not a market on kraken") from exc
+
+    async def markets(self) -> dict[str, dict[str, Any]]:
+        return await self._retrying("markets", self.exchange.load_markets, True)
+
+    async def server_time_ms(self) -> int:
+        """Kraken's clock, which decides what its REST window holds (ours may differ)."""
+        result = await self._public("Time", self.exchange.publicGetTime, {})
+        return int(result["unixtime"]) * 1000
+
+    async def ohlc(self, market_id: str, interval_min: int, since_s: int | None = None) -> dict[str, Any]:
+        params: dict[str, Any] = {"pair": market_id, "interval": interval_min}
+        if since_s is not None:
+            params["since"] = since_s
+        return await self._public("OHLC", self.exchange.publicGetOHLC, params)
+
+    async def trades(self, market_id: str, since: str | int | None = None, count: int = 1000) -> dict[str, Any]:
+        params: dict[str, Any] = {"pair": market_id, "count": count}
+        if since is not None:
+            params["since"] = since
+        return await self._public("Trades", self.exchange.publicGetTrades, params)
+
+    async def _public(self, name: str, method, params: dict[str, Any]) -> dict[str, Any]:
+        async def call() -> dict[str, Any]:
+            response = await method(params)
+            if not isinstance(response, dict) or "result" not in response:
+                raise BadPayload(f"kraken {name}: unreadable response")
+            return response["result"]
+
+        return await self._retrying(name, call)
+
+    async def _retrying(self, name: str, fn, *args: Any) -> Any:
+        attempt = 0
+        while True:
+            self.calls += 1
+            try:
+                return await fn(*args)
+            except RETRYABLE as exc:
+                self.failed_calls += 1
+                attempt += 1
+                if attempt > self.settings.exchange_max_retries:
+                    raise  # transient by nature: the job is retried later by the queue
+                delay = min(self.settings.exchange_backoff_base_s * 2 ** (attempt - 1),
+                            self.settings.exchange_backoff_max_s)
+                text = f"{_reason(exc)}, backing off {delay:g} s"
+                log.warning("exchange.retry", endpoint=name, attempt=attempt, delay_s=delay, error=str(exc)[:200])
+                if self.notify is not None:
+                    await self.notify(text)
+                await asyncio.sleep(delay)
+            except ccxt.ExchangeError as exc:
+                # Kraken said no (unknown pair, invalid arguments): asking again gives the same answer.
+                self.failed_calls += 1
+                raise PermanentError(f"kraken {name} refused: {exc}") from exc

@@ -1,0 +1,75 @@
+"""Everything the planner needs to know, gathered from the ledger, the dump manifest and Kraken's clock.
+The API calls this for a plan preview, the fetcher for the plan it executes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import asyncpg
+
+from shared.kraken.client import ExchangeClient
+from shared.lake.timeframes import millis, to_ms
+from shared.ledger import intervals as ledger
+from shared.ledger import store as ledger_store
+from shared.planning.planner import DumpExtent, PlanRequest, Segment, plan, rest_window
+
+# Intervals of Kraken's OHLCVT dump by our timeframe names (it has no weekly files).
+DUMP_MINUTES = {"1m": 1, "5m": 5, "15m": 15, "30m": 30, "1h": 60, "4h": 240, "1d": 1440}
+
+_MEMBERS = ("SELECT m.name, m.member, m.first_ts, m.last_ts FROM dump_members m"
+            " JOIN markets k ON k.altname = m.altname WHERE m.kind = 'ohlcvt' AND k.exchange = $1"
+            " AND k.symbol = $2 AND m.minutes = $3 AND m.rows > 0 ORDER BY m.last_ts, m.name")
+
+
+@dataclass(frozen=True)
+class Scope:
+    exchange: str
+    symbol: str
+    timeframe: str
+    start_ms: int
+    end_ms: int
+    seed_from_zip: bool = True
+
+
+async def dump_extents(pool: asyncpg.Pool, scope: Scope) -> list[DumpExtent]:
+    minutes = DUMP_MINUTES.get(scope.timeframe)
+    if minutes is None or not scope.seed_from_zip:
+        return []
+    step = millis(scope.timeframe)
+    rows = await pool.fetch(_MEMBERS, scope.exchange, scope.symbol, minutes)
+    return [DumpExtent(r["name"], r["member"], to_ms(r["first_ts"]), to_ms(r["last_ts"]) + step) for r in rows]
+
+
+def window_of(now_ms: int, timeframe: str) -> tuple[int, int]:
+    if timeframe != "2w":
+        return rest_window(now_ms, millis(timeframe))
+    # 2w candles are built from REST's 1w ones: only fortnights whose two weeks are both in the window.
+    start, end = rest_window(now_ms, millis("1w"))
+    step = millis("2w")
+    return -(-start // step) * step, end // step * step
+
+
+def not_superseded(known: list[ledger.Interval], dumps: list[DumpExtent]) -> list[ledger.Interval]:
+    """REST candles where a dump now has rows count as not held: the dump's replace them."""
+    out = []
+    for interval in known:
+        pieces = [(interval.start_ms, interval.end_ms)]
+        if interval.source == "rest":
+            for dump in dumps:
+                pieces = [p for lo, hi in pieces for p in ((lo, min(hi, dump.start_ms)), (max(lo, dump.end_ms), hi))
+                          if p[0] < p[1]]
+        out += [replace(interval, start_ms=lo, end_ms=hi) for lo, hi in pieces]
+    return out
+
+
+async def plan_scope(pool: asyncpg.Pool, client: ExchangeClient, scope: Scope, *, rate_limit_s: float,
+                     trades_per_ms: float | None = None) -> list[Segment]:
+    known = await ledger_store.load(pool, scope.exchange, scope.symbol, scope.timeframe, scope.start_ms, scope.end_ms)
+    dumps = await dump_extents(pool, scope)
+    now_ms = await client.server_time_ms()
+    return plan(PlanRequest(
+        start_ms=scope.start_ms, end_ms=scope.end_ms, timeframe=scope.timeframe,
+        held=ledger.held(not_superseded(known, dumps), scope.start_ms, scope.end_ms),
+        dumps=dumps, rest_window=window_of(now_ms, scope.timeframe),
+        trades_per_ms=trades_per_ms, rate_limit_s=rate_limit_s, seed_from_zip=scope.seed_from_zip,
+    ))

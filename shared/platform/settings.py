@@ -1,0 +1,60 @@
+"""Every setting is optional (README, "Configuration"): unset means a working local default."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    database_url: str | None = None
+    nats_url: str | None = None
+    storage_url: str = "file://./data"
+    s3_endpoint_url: str | None = None
+    kraken_api_url: str = "https://api.kraken.com"
+    kraken_ohlcvt_source: str | None = None
+    kraken_trades_source: str | None = None
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+    api_token: str | None = None
+
+    # Milliseconds between exchange calls; Kraken's public limit is about one call a second.
+    kraken_rate_limit_ms: int = 1200
+    kraken_timeout_ms: int = 10_000
+    exchange_max_retries: int = 8
+    exchange_backoff_base_s: float = 2.0
+    exchange_backoff_max_s: float = 60.0
+    # Markets enabled for jobs once the exchange's market list is loaded.
+    enabled_markets: list[str] = ["BTC/USD", "ETH/USD"]
+    # Candles per message to the writer (a REST call gives at most 720).
+    batch_rows: int = 5000
+    # Refuse ranges longer than this many days per timeframe (the HTTP API: about 5 years for 1m).
+    max_range_days: dict[str, int] = Field(
+        default_factory=lambda: {
+            "1m": 5 * 366, "5m": 10 * 366, "15m": 15 * 366, "30m": 20 * 366,
+            "1h": 30 * 366, "4h": 30 * 366, "1d": 30 * 366, "1w": 30 * 366, "2w": 30 * 366,
+        }
+    )
+    log_level: str = "info"
+    # REST candles that closed less than this long before they were fetched may still be revised by
+    # Kraken: the ledger marks them provisional and the next refresh fetches them again.
+    rest_provisional_s: int = 600
+    # A job estimated to need more Kraken calls than this (3000 ≈ 1 h at the public rate limit) runs
+    # only when submitted with options.confirm=true.
+    rebuild_confirm_calls: int = 3000
+    # Trades read from a trading-history dump per step of a rebuild; the rebuild checkpoints after each.
+    rebuild_dump_chunk_rows: int = 1_000_000
+    # A message redelivered this many times is given up on (terminated) rather than retried.
+    max_deliver: int = 10
+    # Seconds a message may go unacknowledged before JetStream hands it to another consumer; a worker
+    # that dies mid-message is noticed this late. Long handlers send heartbeats well inside it.
+    ack_wait_s: float = 30.0
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -2,28 +2,36 @@
 
 import asyncio
 import signal
+import sys
 from pathlib import Path
 
 from services.launcher.infra import infrastructure
+from services.launcher.ownership import LauncherRunning, sole_launcher
 from services.launcher.supervisor import Supervisor
 from shared.platform.log import setup_logging
 from shared.platform.settings import get_settings
 
+DATA = Path("data")
 
-async def run(env: dict[str, str]) -> None:
+
+async def run(env: dict[str, str], pids_file: Path) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await Supervisor(env).run(stop)
+    await Supervisor(env, pids_file=pids_file).run(stop)
 
 
 def main() -> None:
     settings = get_settings()
     log = setup_logging("launcher", settings.log_level)
-    with infrastructure(settings, Path("data")) as env:
-        log.info("system.starting", api=f"http://{settings.api_host}:{settings.api_port}")
-        asyncio.run(run(env))
+    try:
+        with sole_launcher(DATA) as pids_file, infrastructure(settings, DATA) as env:
+            log.info("system.starting", api=f"http://{settings.api_host}:{settings.api_port}")
+            asyncio.run(run(env, pids_file))
+    except LauncherRunning as exc:
+        log.error("launcher.refused", reason=str(exc))
+        sys.exit(2)
 
 
 if __name__ == "__main__":

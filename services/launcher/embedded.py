@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -26,12 +27,13 @@ def nats_server_binary() -> str:
     return found
 
 
-def start_nats(store_dir: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
+def start_nats(store_dir: Path, port: int | None = None,
+               preexec_fn: Callable[[], None] | None = None) -> tuple[subprocess.Popen, str]:
     port = port or free_port()
     store_dir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [nats_server_binary(), "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(store_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec_fn,
     )
     url = f"nats://127.0.0.1:{port}"
     wait_for_port(port, proc, "nats-server")

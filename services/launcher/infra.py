@@ -9,6 +9,7 @@ from pathlib import Path
 import structlog
 
 from services.launcher.embedded import start_nats, start_postgres
+from services.launcher.ownership import die_with_parent
 from shared.platform.settings import Settings
 
 log = structlog.get_logger()
@@ -29,7 +30,8 @@ def infrastructure(settings: Settings, data_dir: Path):
         if settings.nats_url:
             env["NATS_URL"] = settings.nats_url
         else:
-            nats_proc, env["NATS_URL"] = start_nats(data_dir / "nats")
+            # A launcher killed alone must not leave its nats-server holding the store.
+            nats_proc, env["NATS_URL"] = start_nats(data_dir / "nats", preexec_fn=die_with_parent)
             log.info("nats.embedded", url=env["NATS_URL"])
         yield env
     finally:

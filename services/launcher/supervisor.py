@@ -5,35 +5,55 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
+from pathlib import Path
 
 import structlog
+
+from services.launcher.ownership import die_with_parent, record_pids
 
 log = structlog.get_logger()
 SERVICES = ("coverage", "writer", "fetcher", "rebuilder", "api")
 STOP_GRACE_S = 15.0
+FIRST_BACKOFF_S, MAX_BACKOFF_S = 1.0, 30.0
+# A child that ran this long was healthy: its next crash is a new incident, restarted at once again.
+HEALTHY_RUN_S = 30.0
+
+
+def restart_delay(last_delay: float | None, ran_s: float) -> float:
+    """The wait before restarting a child that ran `ran_s`: doubling while it keeps crashing, back to
+    the first delay once it has run healthily."""
+    if last_delay is None or ran_s >= HEALTHY_RUN_S:
+        return FIRST_BACKOFF_S
+    return min(last_delay * 2, MAX_BACKOFF_S)
 
 
 class Supervisor:
-    def __init__(self, env: dict[str, str], services: tuple[str, ...] = SERVICES) -> None:
+    def __init__(self, env: dict[str, str], services: tuple[str, ...] = SERVICES,
+                 pids_file: Path | None = None) -> None:
         self.env = {**os.environ, **env}
         self.services = services
+        self.pids_file = pids_file
         self.procs: dict[str, asyncio.subprocess.Process] = {}
         self.stopping = False
 
     async def _spawn(self, name: str) -> None:
         self.procs[name] = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", f"services.{name}", env=self.env)
+            sys.executable, "-m", f"services.{name}", env=self.env, preexec_fn=die_with_parent)
+        record_pids(self.pids_file, [p.pid for p in self.procs.values()])
         log.info("service.spawned", service=name, pid=self.procs[name].pid)
 
     async def _watch(self, name: str) -> None:
-        backoff = 1.0
+        delay: float | None = None
         while not self.stopping:
+            started = time.monotonic()
             code = await self.procs[name].wait()
             if self.stopping:
                 return
-            log.warning("service.exited", service=name, code=code, restart_in_s=backoff)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 30.0)
+            ran_s = time.monotonic() - started
+            delay = restart_delay(delay, ran_s)
+            log.warning("service.exited", service=name, code=code, ran_s=round(ran_s, 1), restart_in_s=delay)
+            await asyncio.sleep(delay)
             if not self.stopping:
                 await self._spawn(name)
 

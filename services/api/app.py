@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.api import actions, candles, jobs, meta, stream
-from services.api.errors import json_errors, require_token
+from services.api.errors import json_errors
+from services.api.guards import require_token, site_guard
 from services.api.openapi import openapi
 from services.api.page import add_page
 from services.api.state import BUS, EVENTS, POOL, SETTINGS, STORAGE
@@ -28,7 +29,7 @@ async def _connections(app: web.Application):
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[json_errors, require_token(settings.api_token)])
+    app = web.Application(middlewares=[json_errors, site_guard(settings), require_token(settings.api_token)])
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_connections)
     app.router.add_post("/api/data-jobs", jobs.create_job)

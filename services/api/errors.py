@@ -10,13 +10,15 @@ log = structlog.get_logger()
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, field: str, reason: str, error: str = "invalid_request") -> None:
+    def __init__(self, status: int, field: str, reason: str, error: str = "invalid_request",
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(reason)
         self.status, self.field, self.reason, self.error = status, field, reason, error
+        self.headers = headers or {}
 
     def response(self) -> web.Response:
         return web.json_response({"error": self.error, "field": self.field, "reason": self.reason},
-                                 status=self.status)
+                                 status=self.status, headers=self.headers)
 
 
 def from_validation(exc: ValidationError) -> ApiError:
@@ -45,14 +47,3 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
         return web.json_response({"error": "internal_error", "field": None,
                                   "reason": "the server failed to answer; the error is logged"}, status=500)
 
-
-def require_token(token: str | None):
-    @web.middleware
-    async def check(request: web.Request, handler) -> web.StreamResponse:
-        if token and request.path.startswith("/api/") and request.path != "/api/openapi.json":
-            if request.headers.get("Authorization") != f"Bearer {token}":
-                raise ApiError(401, "Authorization", "a valid 'Bearer <API_TOKEN>' header is required",
-                               "unauthorized")
-        return await handler(request)
-
-    return check

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -21,6 +22,11 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8080
     api_token: str | None = None
+    # Host names the API answers for (comma-separated); unset: the loopback names when API_HOST is a
+    # loopback address, any otherwise. A request for another name (DNS rebinding) gets 421.
+    allowed_hosts: Annotated[list[str], NoDecode] = []
+    # Origins besides the API's own whose pages may write (submit, cancel); others get 403.
+    allowed_origins: Annotated[list[str], NoDecode] = []
 
     # Milliseconds between exchange calls; Kraken's public limit is about one call a second.
     kraken_rate_limit_ms: int = 1200
@@ -54,7 +60,27 @@ class Settings(BaseSettings):
     # that dies mid-message is noticed this late. Long handlers send heartbeats well inside it.
     ack_wait_s: float = 30.0
 
+    @field_validator("api_token")
+    @classmethod
+    def _token_not_blank(cls, value: str | None) -> str | None:
+        # An empty token used to mean "no authentication": a typo must not open the API.
+        if value is not None and not value.strip():
+            raise ValueError("is set but empty: unset it to run without authentication, or give a token")
+        return value
+
+    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process; a bad one stops it at start with the setting named."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise SystemExit(f"invalid setting {str(first['loc'][0]).upper()}: {first['msg'].removeprefix('Value error, ')}") from None

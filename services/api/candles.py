@@ -16,6 +16,7 @@ from aiohttp import web
 
 from services.api.errors import ApiError
 from services.api.jobs import job_row
+from services.api.params import CandlesQuery, parse_query
 from services.api.state import STORAGE
 from shared.lake.layout import symbol_dir
 from shared.lake.reading import read_years
@@ -40,11 +41,10 @@ def as_csv(table: pa.Table) -> bytes:
 async def job_candles(request: web.Request) -> web.StreamResponse:
     row = await job_row(request)
     held = job_timeframes(row["timeframe"], row["options"])
-    timeframe, fmt = request.query.get("timeframe", row["timeframe"]), request.query.get("format", "parquet")
+    query = parse_query(CandlesQuery, request)
+    timeframe, fmt = query.timeframe or row["timeframe"], query.format
     if timeframe not in held:
         raise ApiError(400, "timeframe", f"this job stored {', '.join(held)}, not {timeframe!r}")
-    if fmt not in TYPES:
-        raise ApiError(400, "format", f"must be one of {', '.join(TYPES)}, not {fmt!r}")
     start, end = row["start_ts"], row["end_ts"]
     name = (f"{row['exchange']}_{symbol_dir(row['symbol'])}_{timeframe}_{start:%Y%m%dT%H%M}_{end:%Y%m%dT%H%M}"
             f".{fmt}")

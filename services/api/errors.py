@@ -24,7 +24,7 @@ class ApiError(Exception):
 def from_validation(exc: ValidationError) -> ApiError:
     first = exc.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or "body"
-    reason = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
+    reason = "unknown field" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
     return ApiError(422, field, reason)
 
 

@@ -13,6 +13,7 @@ import structlog
 from aiohttp import web
 
 from services.api.errors import ApiError
+from services.api.params import JobsQuery, parse_query
 from services.api.planning import api_client, check_cost, dry_run_body, preview, resolve_range
 from services.api.requests import JobRequest, check_metadata, check_range, check_shape
 from services.api.state import BUS, EVENTS, POOL, SETTINGS
@@ -123,9 +124,6 @@ async def get_job(request: web.Request) -> web.Response:
 
 
 async def list_jobs(request: web.Request) -> web.Response:
-    try:
-        limit = min(max(int(request.query.get("limit", "50")), 1), 500)
-    except ValueError as exc:
-        raise ApiError(400, "limit", "must be an integer") from exc
+    limit = parse_query(JobsQuery, request).limit
     rows = await request.app[POOL].fetch("SELECT * FROM data_jobs ORDER BY submitted_at DESC LIMIT $1", limit)
     return web.json_response([job_summary(r) for r in rows])

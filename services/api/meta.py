@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp import web
 
-from services.api.errors import ApiError
+from services.api.params import CoverageQuery, MarketsQuery, parse_query
 from services.api.state import BUS, POOL
 from services.api.views import coverage_view, interval_view, ts
 from shared.ledger import intervals as ledger
@@ -19,23 +19,20 @@ async def exchanges(request: web.Request) -> web.Response:
 
 
 async def markets(request: web.Request) -> web.Response:
-    exchange = request.query.get("exchange", "kraken")
-    include_all = request.query.get("all") in ("1", "true")
+    query = parse_query(MarketsQuery, request)
     rows = await request.app[POOL].fetch(
         "SELECT symbol, exchange_id, altname, wsname, base, quote, active, enabled FROM markets"
-        " WHERE exchange = $1 AND (enabled OR $2) ORDER BY symbol", exchange, include_all)
+        " WHERE exchange = $1 AND (enabled OR $2) ORDER BY symbol", query.exchange, query.all)
     return web.json_response([dict(r) for r in rows])
 
 
 async def coverage(request: web.Request) -> web.Response:
-    exchange, symbol = request.query.get("exchange"), request.query.get("symbol")
-    if not exchange:
-        raise ApiError(400, "exchange", "query parameter is required")
-    timeframe = request.query.get("timeframe")
+    query = parse_query(CoverageQuery, request)
     pool = request.app[POOL]
     rows = await pool.fetch(
         "SELECT * FROM stored_ranges WHERE exchange = $1 AND ($2::text IS NULL OR symbol = $2)"
-        " AND ($3::text IS NULL OR timeframe = $3) ORDER BY symbol, timeframe", exchange, symbol, timeframe)
+        " AND ($3::text IS NULL OR timeframe = $3) ORDER BY symbol, timeframe",
+        query.exchange, query.symbol, query.timeframe)
     out = []
     for row in rows:
         known = await ledger_store.load(pool, row["exchange"], row["symbol"], row["timeframe"])

@@ -3,45 +3,68 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import asyncpg
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
 from services.api.errors import ApiError
+from services.api.params import Name
 from shared.platform.settings import Settings
 
 # Clocks differ a little between client and server; a range ending this far ahead is still "now".
 CLOCK_SKEW_S = 5
 
 
+# Kraken's markets opened in 2013; a time outside these bounds is a typo, and a far one (year 1 with an
+# offset) would not even convert to UTC.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _utc_within_bounds(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("is outside the supported range") from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError(f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
+    return utc
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_utc_within_bounds)]
+
+
 class JobOptions(BaseModel):
+    # Strict booleans: "yes" or 1 is a mistake to report, not a true to guess.
     model_config = ConfigDict(extra="forbid")
 
-    seed_from_zip: bool = True
+    seed_from_zip: StrictBool = True
     # Start at the market's first known candle (the dump's first row, or the first trade).
-    full_history: bool = False
+    full_history: StrictBool = False
     # Fetch from where the stored data ends up to now (start_timestamp and end_timestamp optional).
-    refresh: bool = False
+    refresh: StrictBool = False
     # Return the plan and its cost without running anything.
-    dry_run: bool = False
+    dry_run: StrictBool = False
     # Run a job whose estimated cost is above the configured limit.
-    confirm: bool = False
+    confirm: StrictBool = False
     # trade_rebuild only: more timeframes built in the same pass, what an empty bucket becomes, and
     # whether the raw trades are kept as Parquet too.
-    timeframes: list[str] = []
+    timeframes: Annotated[list[Name], Field(max_length=9)] = []
     empty_buckets: Literal["sparse", "fill"] = "sparse"
-    include_trades: bool = False
+    include_trades: StrictBool = False
 
 
 class JobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    exchange: str
-    symbol: str
-    timeframe: str
-    start_timestamp: AwareDatetime | None = None
-    end_timestamp: AwareDatetime | None = None
+    exchange: Name
+    symbol: Name
+    timeframe: Name
+    start_timestamp: Timestamp | None = None
+    end_timestamp: Timestamp | None = None
     job_type: Literal["fetch", "trade_rebuild"] = "fetch"
     options: JobOptions = JobOptions()
 

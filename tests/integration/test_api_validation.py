@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -54,6 +55,13 @@ BAD = [
     ({"options": {"full_history": True, "refresh": True}}, 422, "options.refresh", "cannot be combined"),
     ({"options": {"include_trades": True}}, 422, "options.include_trades", "trade_rebuild jobs only"),
     ({"options": {"dry_run": "maybe"}}, 422, "options.dry_run", "boolean"),
+    # Found by fuzzing: each once gave a 500, or was taken when it should be refused.
+    ({"exchange": "kraken\x00"}, 422, "exchange", "printable characters"),
+    ({"symbol": "BTC\x00/USD"}, 422, "symbol", "printable characters"),
+    ({"start_timestamp": "0001-01-01T00:00:00+01:00"}, 422, "start_timestamp", "outside the supported range"),
+    ({"start_timestamp": "1969-12-31T00:00:00Z"}, 422, "start_timestamp", "between 1970-01-01"),
+    ({"options": {"dry_run": "yes"}}, 422, "options.dry_run", "boolean"),
+    ({"options": {"seed_from_zip": 1}}, 422, "options.seed_from_zip", "boolean"),
 ]
 
 
@@ -65,6 +73,38 @@ async def test_bad_job_requests_are_refused(api, change, status, field, reason):
     assert resp.status == status, body
     assert body["field"] == field
     assert reason.lower() in body["reason"].lower(), body
+    assert await _jobs(api) == before
+
+
+async def test_an_error_quotes_no_more_than_a_short_excerpt_of_the_input(api):
+    resp = await api.post("/api/data-jobs", json=GOOD | {"symbol": "B" * 1_000_000})
+    body = await resp.json()
+    assert resp.status == 422 and body["field"] == "symbol" and len(await resp.read()) < 300, body
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    ("/api/markets?exchange=%00", "exchange"),
+    ("/api/data-coverage?exchange=kraken&symbol=BTC%00", "symbol"),
+    ("/api/data-coverage?exchange=kraken&timeframe=" + "x" * 5000, "timeframe"),
+    ("/api/data-jobs?limit=abc", "limit"),
+    ("/api/data-jobs?limit=0", "limit"),
+])
+async def test_bad_query_parameters_get_400_naming_them(api, path, field):
+    resp = await api.get(path)
+    body = await resp.json()
+    assert resp.status == 400 and body["field"] == field, body
+
+
+async def test_writes_from_other_sites_or_not_json_are_refused_and_create_nothing(api):
+    before = await _jobs(api)
+    plain = await api.post("/api/data-jobs", data=orjson.dumps(GOOD), headers={"Content-Type": "text/plain"})
+    assert plain.status == 415 and (await plain.json())["field"] == "Content-Type"
+    form = await api.post("/api/data-jobs", data={"exchange": "kraken"})
+    assert form.status == 415
+    cross = await api.post("/api/data-jobs", json=GOOD, headers={"Origin": "https://evil.example"})
+    assert cross.status == 403 and (await cross.json())["field"] == "Origin"
+    rebound = await api.get("/api/data-jobs", headers={"Host": "evil.example:8080"})
+    assert rebound.status == 421
     assert await _jobs(api) == before
 
 

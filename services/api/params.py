@@ -1,0 +1,68 @@
+"""Query parameters as pydantic models: each handler reads its query through one, so a bad value is a
+422 naming the parameter (never a database error), and the OpenAPI document lists them from the
+same models."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypeVar
+
+from aiohttp import web
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from services.api.errors import ApiError, from_validation
+
+NAME_MAX = 64
+
+
+def _printable(value: str) -> str:
+    # A NUL byte or another control character never reaches PostgreSQL, which would refuse it with a
+    # server error; a long one never reaches an error message.
+    if not 1 <= len(value) <= NAME_MAX or not value.isprintable():
+        raise ValueError(f"must be 1 to {NAME_MAX} printable characters")
+    return value
+
+
+# Names of exchanges, pairs and timeframes.
+Name = Annotated[str, AfterValidator(_printable)]
+# Event seqs are PostgreSQL integers.
+Seq = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+Q = TypeVar("Q", bound="Query")
+
+
+class Query(BaseModel):
+    # Unknown parameters are ignored: browsers and proxies add their own (cache busters).
+    model_config = ConfigDict(extra="ignore")
+
+
+class MarketsQuery(Query):
+    exchange: Name = "kraken"
+    all: bool = Field(False, description="include markets that are known but not enabled")
+
+
+class CoverageQuery(Query):
+    exchange: Name
+    symbol: Name | None = None
+    timeframe: Name | None = None
+
+
+class JobsQuery(Query):
+    limit: int = Field(50, ge=1, le=500, description="newest first")
+
+
+class CandlesQuery(Query):
+    timeframe: Name | None = Field(None, description="one of the job's timeframes; default its own")
+    format: Literal["parquet", "csv"] = "parquet"
+
+
+class EventsQuery(Query):
+    after: Seq = Field(0, description="replay events after this seq (the Last-Event-ID header wins)")
+
+
+def parse_query(model: type[Q], request: web.Request) -> Q:
+    """The request's query as `model`; a bad parameter is a 400 naming it."""
+    try:
+        return model.model_validate(dict(request.query))
+    except ValidationError as exc:
+        refusal = from_validation(exc)
+        raise ApiError(400, refusal.field, refusal.reason) from exc

@@ -56,7 +56,7 @@ async def job_candles(request: web.Request) -> web.StreamResponse:
         await response.write(",".join(SCHEMA.names).encode() + b"\n")  # pyarrow would quote every name
         async for _, _, table in years:
             if table.num_rows:
-                await response.write(as_csv(table))
+                await response.write(await asyncio.to_thread(as_csv, table))
     else:
         # Assembled before the answer starts: a partition that cannot be read is still a clean error.
         with tempfile.TemporaryDirectory(prefix="candles-") as tmp:

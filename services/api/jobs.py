@@ -17,7 +17,7 @@ from services.api.params import JobsQuery, parse_query
 from services.api.planning import api_client, check_cost, dry_run_body, preview, resolve_range
 from services.api.requests import JobRequest, check_metadata, check_range, check_shape
 from services.api.state import BUS, EVENTS, POOL, SETTINGS
-from services.api.views import job_summary, job_view
+from services.api.views import SUMMARY_COLUMNS, job_summary, job_view
 from shared.jobs.commands import JobCommand
 from shared.jobs.lifecycle import fail
 from shared.jobs.submission import enqueue, store_job
@@ -125,5 +125,6 @@ async def get_job(request: web.Request) -> web.Response:
 
 async def list_jobs(request: web.Request) -> web.Response:
     limit = parse_query(JobsQuery, request).limit
-    rows = await request.app[POOL].fetch("SELECT * FROM data_jobs ORDER BY submitted_at DESC LIMIT $1", limit)
+    rows = await request.app[POOL].fetch(
+        f"SELECT {SUMMARY_COLUMNS} FROM data_jobs ORDER BY submitted_at DESC LIMIT $1", limit)
     return web.json_response([job_summary(r) for r in rows])

@@ -14,6 +14,11 @@ def ts(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
 
 
+# What a listing shows, and so all it reads: never the JSON columns (details, result) of 500 jobs.
+SUMMARY_COLUMNS = ("id, job_type, status, exchange, symbol, timeframe, start_ts, end_ts, progress, submitted_at,"
+                   " finished_at")
+
+
 def job_summary(row: asyncpg.Record) -> dict:
     return {
         "id": str(row["id"]), "job_type": row["job_type"], "status": row["status"],

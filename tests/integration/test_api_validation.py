@@ -168,6 +168,8 @@ async def test_job_that_cannot_be_queued_is_refused_and_failed(database_url, tmp
         resp = await client.post("/api/data-jobs", json=GOOD)
         body = await resp.json()
         assert resp.status == 503 and body["field"] == "job_queue", body
+        ready = await client.get("/readyz")  # says what is down, not its exception text
+        assert ready.status == 503 and (await ready.json())["checks"] == {"postgres": "ok", "nats": "unavailable"}
         latest = (await (await client.get("/api/data-jobs?limit=1")).json())[0]
         events = await events_after(client.app[POOL], uuid.UUID(latest["id"]), 0)
         assert [e.type for e in events] == ["job.queued", "job.failed"]

@@ -4,7 +4,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY := $(VENV)/bin/python
 
-.PHONY: install browser run demo test bench lint clean
+.PHONY: install browser run demo test test-unit test-integration bench lint clean
 
 install:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -24,9 +24,17 @@ run:
 demo:
 	$(PY) -m services.demo
 
+# The whole suite; the tiers apart: unit (no server) and integration (real PostgreSQL, NATS, S3, the
+# services as processes, Chromium), as marked in tests/conftest.py.
 test:
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
+
+test-unit:
+	$(PY) -m pytest -q -m "not integration"
+
+test-integration:
+	$(PY) -m pytest -q -m integration
 
 bench:
 	$(PY) -m bench

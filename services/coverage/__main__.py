@@ -1,5 +1,5 @@
-"""python -m services.coverage: projects job events into data_jobs and the coverage ledger, validates
-what jobs stored when asked to, and keeps the markets table in step with the exchange."""
+"""python -m services.coverage: projects job events into data_jobs and the coverage rows (stored_ranges),
+validates what jobs stored when asked to, and keeps the markets table in step with the exchange."""
 
 import asyncio
 import contextlib

@@ -1,5 +1,5 @@
 """Reads a job's stored events in seq order, from where the projection stopped, into data_jobs and
-the coverage table; completes the job once every announced batch is written.
+the coverage rows (stored_ranges); completes the job once every announced batch is written.
 
 Events are read from PostgreSQL, not from the NATS message, so a publish lost in a crash or events
 arriving out of order change nothing: the projection is the fold of the stored log."""

@@ -2,7 +2,7 @@
 held against the lake's own rules (README, "The lake") and against the coverage ledger that vouches for them.
 
 Every check counts the candles that fail it, and the first failures are listed with their reason. The
-range's stretches the ledger does not hold are reported as `missing`: an incomplete range is not an
+spans of the range the ledger does not hold are reported as `missing`: an incomplete range is not an
 invalid one, so they do not fail the validation."""
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def merge_reports(first: dict | None, then: dict) -> dict:
     missing = [dict(m) for m in first["missing"]]
     for m in then["missing"]:
         if missing and missing[-1]["end_timestamp"] == m["start_timestamp"]:
-            missing[-1]["end_timestamp"] = m["end_timestamp"]  # one stretch across the new year
+            missing[-1]["end_timestamp"] = m["end_timestamp"]  # one span across the new year
         else:
             missing.append(dict(m))
     return {"start_timestamp": first["start_timestamp"], "end_timestamp": then["end_timestamp"],

@@ -1,5 +1,5 @@
 """The dump part of a plan: one member of a cached OHLCVT ZIP, streamed into one staged Parquet file
-per year, each handed to the writer as a batch that vouches for its whole stretch of the segment.
+per year, each handed to the writer as a batch that vouches for its whole span of the segment.
 
 A job run again after a crash (the plan is stored, so the batch ids are the same) stages only the years
 the writer has not recorded: nothing is uploaded that no batch would ever consume."""

@@ -1,5 +1,5 @@
 """Candles on their way to the writer: queued per timeframe, sent as full batches, each vouching for
-the stretch of time it covers so the coverage ledger learns where trades showed no candle."""
+the span of time it covers so the coverage ledger learns where trades showed no candle."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The coverage ledger's interval algebra, for one (exchange, symbol, timeframe). Pure.
 
-An interval says what the lake knows about a stretch of time: `data` (candles from `source`, the
+An interval says what the lake knows about a span of time: `data` (candles from `source`, the
 buckets between them confirmed empty), `no_trades` (confirmed empty) or `missing`. Intervals of one
 key never overlap; new knowledge is laid over the old point by point."""
 

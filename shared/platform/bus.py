@@ -1,5 +1,5 @@
 """The NATS JetStream bus: streams and durable pull consumers created idempotently, publishes
-de-duplicated by Nats-Msg-Id, and one ack policy chosen by exception type (see consume.py)."""
+de-duplicated by Nats-Msg-Id, and one ack policy chosen by exception type (shared/service/consume.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""A small client of the HTTP API for tests: submit, follow the SSE stream, read the lake."""
+"""A small client of the HTTP API for tests: submit, follow the SSE stream, act on a job, read the lake."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -38,6 +39,32 @@ async def follow(api: str, job_id: str, on_event=None, last_event_id: int | None
                 if on_event is not None:
                     await on_event(event)
     return events
+
+
+async def run_job(api: str, payload: dict, on_event=None) -> tuple[dict, list[dict]]:
+    """Submits a job, follows it to its end, and returns its view and its events."""
+    job = await submit(api, payload)
+    events = await follow(api, job["id"], on_event=on_event)
+    return await get_json(api, f"/api/data-jobs/{job['id']}"), events
+
+
+async def act(api: str, job_id: str, action: str) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as http, http.post(f"{api}/api/data-jobs/{job_id}/actions",
+                                                          json={"action": action}) as resp:
+        return resp.status, await resp.json()
+
+
+async def validated(api: str, job_id: str) -> dict:
+    """Runs the validation of an hourly job and waits for its outcome."""
+    status, body = await act(api, job_id, "validate")
+    assert status == 202 and body["status"] == "queued" and body["timeframes"] == ["1h"], body
+    for _ in range(200):
+        view = await get_json(api, f"/api/data-jobs/{job_id}")
+        validation = view["validation"]
+        if validation["validation_id"] == body["validation_id"] and validation["status"] == "completed":
+            return validation
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the validation never completed: {view}")
 
 
 def lake_rows(lake: Path, symbol: str, timeframe: str) -> list[dict]:

@@ -1,9 +1,10 @@
 """The five services as separate processes, for end-to-end tests: started, killed and restarted one
-by one, with each one's log kept for the failure report."""
+by one, with each one's log kept for the failure report; on shared servers or on servers of their own."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import aiohttp
 
+from services.launcher.embedded import free_port, start_nats
 from services.launcher.supervisor import SERVICES
+from tests.integration.servers import fresh_database
 
 
 class System:
@@ -67,3 +70,36 @@ class System:
     def start_all(self) -> None:
         for name in SERVICES:
             self.start(name)
+
+
+@contextlib.asynccontextmanager
+async def running_system(simulator_url: str, database_url: str, nats_url: str, tmp_path_factory, **extra: str):
+    """The five services as processes on the given servers; `extra` adds settings (e.g. dump sources)."""
+    lake = tmp_path_factory.mktemp("lake")
+    logs = tmp_path_factory.mktemp("logs")
+    env = {
+        "DATABASE_URL": database_url, "NATS_URL": nats_url, "STORAGE_URL": lake.as_uri(),
+        "KRAKEN_API_URL": simulator_url, "KRAKEN_RATE_LIMIT_MS": "20", "EXCHANGE_BACKOFF_BASE_S": "0.05",
+        "API_PORT": str(free_port()), "BATCH_ROWS": "20", "LOG_LEVEL": "info", "ACK_WAIT_S": "4", **extra,
+    }
+    sys_ = System(env, logs)
+    sys_.lake = lake
+    sys_.start_all()
+    try:
+        await sys_.wait_ready()
+        yield sys_
+    finally:
+        sys_.stop_all()
+
+
+@contextlib.asynccontextmanager
+async def isolated_system(simulator_url: str, tmp_path_factory, **extra: str):
+    """The whole system on a NATS server and a database of its own, for a module that sets its own
+    settings (dump sources, limits) or needs a ledger nobody else writes to."""
+    nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("nats"))
+    try:
+        async with fresh_database() as database_url, running_system(
+                simulator_url, database_url, nats_url, tmp_path_factory, **extra) as sys_:
+            yield sys_
+    finally:
+        nats_proc.terminate()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import asyncpg
 import boto3
@@ -19,9 +18,10 @@ from shared.kraken.dumps.cache import local_zip, sync_dumps
 from shared.kraken.dumps.ohlcvt import iter_member_candles
 from shared.lake.storage import LocalStorage, S3Storage
 from shared.platform.db import create_pool
-from tests.conftest import fresh_database
+from tests.integration.servers import fresh_database
+from tests.paths import KRAKEN_DATA
 
-REAL = Path(__file__).parents[1] / "data" / "kraken" / "ohlcvt" / "dump_2020Q3_hourly" / "XBTUSD_60.csv"
+REAL = KRAKEN_DATA / "ohlcvt" / "dump_2020Q3_hourly" / "XBTUSD_60.csv"
 
 
 def ohlcvt_zip(rows: int) -> bytes:

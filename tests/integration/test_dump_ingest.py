@@ -3,7 +3,6 @@ stored Parquet equals the CSV rows exactly, every value of every row."""
 
 from __future__ import annotations
 
-import csv
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,24 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.integration.client import follow, get_json, lake_rows, submit
-from tests.integration.conftest import isolated_system
-from tests.integration.test_end_to_end import iso
+from tests.integration.real_dumps import FILES, REAL, csv_rows
+from tests.integration.system import isolated_system
+from tests.integration.times import iso
 
-REAL = Path(__file__).parents[1] / "data" / "kraken" / "ohlcvt"
-# (ZIP name, member, source file, symbol, timeframe)
-FILES = [
-    ("Kraken_OHLCVT.zip", "XBTUSD_60.csv", REAL / "dump_2020Q3_hourly" / "XBTUSD_60.csv", "BTC/USD", "1h"),
-    ("Kraken_OHLCVT.zip", "ETHUSD_60.csv", REAL / "dump_2020Q3_hourly" / "ETHUSD_60.csv", "ETH/USD", "1h"),
-    ("Kraken_OHLCVT_Q1_2023.zip", "XBTUSDC_1.csv", REAL / "quarter_2023Q1_1m" / "XBTUSDC_1.csv", "BTC/USDC", "1m"),
-]
 STEP_S = {"1h": 3600, "1m": 60}
 BROKEN, MALFORMED = "Kraken_OHLCVT_Q2_2023.zip", "Kraken_OHLCVT_Q3_2023.zip"
-
-
-def csv_rows(path: Path) -> list[tuple]:
-    with path.open() as f:
-        return [(int(r[0]) * 1000, float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5]), int(r[6]))
-                for r in csv.reader(f)]
 
 
 @pytest.fixture(scope="module")

@@ -13,26 +13,9 @@ from shared.jobs.commands import JobCommand
 from shared.jobs.events import EventLog
 from shared.jobs.submission import store_job
 from shared.platform.db import create_pool
+from tests.integration.candles import stored, truth
 from tests.integration.client import follow, get_json, lake_rows, submit
-from tests.integration.conftest import SIM_NOW
-
-NOW = datetime.fromisoformat(SIM_NOW.replace("Z", "+00:00"))
-
-
-def iso(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def truth(sim, symbol: str, interval_min: int, start: datetime, end: datetime) -> list[tuple]:
-    """The simulator's committed candles with trades in them, as the lake stores them."""
-    rows = sim.committed_ohlc(symbol, interval_min, int(start.timestamp()), int(end.timestamp()))
-    return [(int(r[0]) * 1000, float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[6]), float(r[5]),
-             int(r[7])) for r in rows if float(r[6]) > 0 and start.timestamp() <= int(r[0]) < end.timestamp()]
-
-
-def stored(rows: list[dict]) -> list[tuple]:
-    return [(int(r["ts"].timestamp() * 1000), r["open"], r["high"], r["low"], r["close"], r["volume"], r["vwap"],
-             r["trades"]) for r in rows]
+from tests.integration.times import NOW, iso
 
 
 async def test_fetch_job_end_to_end(system, simulator):

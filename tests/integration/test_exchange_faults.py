@@ -17,7 +17,7 @@ from shared.jobs.commands import JobCommand
 from shared.kraken.client import ExchangeClient
 from shared.platform.errors import PermanentError
 from shared.platform.settings import Settings
-from tests.integration.test_end_to_end import NOW
+from tests.integration.times import NOW
 
 START, END = NOW - timedelta(hours=10), NOW - timedelta(hours=2)
 

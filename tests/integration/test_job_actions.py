@@ -14,10 +14,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.integration.client import follow, get_json, lake_rows, submit
-from tests.integration.conftest import isolated_system
-from tests.integration.test_end_to_end import NOW, iso, stored, truth
-from tests.integration.test_rebuild import close_enough, rebuilt
+from tests.integration.candles import stored, truth
+from tests.integration.client import act, follow, get_json, lake_rows, submit, validated
+from tests.integration.rebuilds import close_enough, rebuilt
+from tests.integration.system import isolated_system
+from tests.integration.times import NOW, iso
 
 START, END = NOW - timedelta(days=6), NOW - timedelta(days=2)
 REQUEST = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h", "start_timestamp": iso(START),
@@ -29,24 +30,6 @@ async def acting(simulator, tmp_path_factory):
     # One delivery and one retry: a job whose calls keep failing fails at once, to be resumed.
     async with isolated_system(simulator.url, tmp_path_factory, MAX_DELIVER="1", EXCHANGE_MAX_RETRIES="1") as system:
         yield system
-
-
-async def act(api: str, job_id: str, action: str) -> tuple[int, dict]:
-    async with aiohttp.ClientSession() as http, http.post(f"{api}/api/data-jobs/{job_id}/actions",
-                                                          json={"action": action}) as resp:
-        return resp.status, await resp.json()
-
-
-async def validated(api: str, job_id: str) -> dict:
-    status, body = await act(api, job_id, "validate")
-    assert status == 202 and body["status"] == "queued" and body["timeframes"] == ["1h"], body
-    for _ in range(200):
-        view = await get_json(api, f"/api/data-jobs/{job_id}")
-        validation = view["validation"]
-        if validation["validation_id"] == body["validation_id"] and validation["status"] == "completed":
-            return validation
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the validation never completed: {view}")
 
 
 async def coverage_row(api: str) -> dict:

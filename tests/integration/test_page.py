@@ -9,16 +9,12 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from tests.integration.client import get_json
-from tests.integration.conftest import isolated_system
-from tests.integration.test_end_to_end import NOW, iso
+from tests.integration.system import isolated_system
+from tests.integration.times import NOW, iso
 
-CHROMIUM = "/usr/bin/chromium"
-# As a headless Chromium must start on a machine with no way out: no background traffic, no sandbox as root.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 CONFIRM_CALLS = 30
 TIMEOUT_MS = 60_000
 
@@ -30,16 +26,14 @@ async def system(simulator, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-async def page(system):
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await browser.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        expect.set_options(timeout=TIMEOUT_MS)  # jobs take their time on a busy machine
-        await page.goto(f"{system.api}/")
-        await expect(page.locator("#symbol option[value='BTC/USD']")).to_be_attached()
-        yield page
-        await browser.close()
+async def page(system, chromium):
+    page = await chromium.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)  # jobs take their time on a busy machine
+    await page.goto(f"{system.api}/")
+    await expect(page.locator("#symbol option[value='BTC/USD']")).to_be_attached()
+    yield page
+    await page.close()
 
 
 def local(dt) -> str:

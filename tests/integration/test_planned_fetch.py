@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.client import follow, get_json, lake_rows, submit
-from tests.integration.conftest import isolated_system
-from tests.integration.test_end_to_end import iso, stored, truth
-from tests.integration.test_rebuild import close_enough
+from tests.integration.candles import stored, truth
+from tests.integration.client import get_json, lake_rows, run_job
+from tests.integration.rebuilds import close_enough
+from tests.integration.system import isolated_system
+from tests.integration.times import CUTOFF, iso
 
 # 20 hours after the full dump's cut-off (the start of Q4): the dump ends at 00:00, REST's 720
 # minutes start at 08:01, and trades must fill the eight hours between.
 SIM_NOW = "2026-10-01T20:00:00Z"
 NOW = datetime.fromisoformat(SIM_NOW.replace("Z", "+00:00"))
-CUTOFF = datetime.fromisoformat("2026-10-01T00:00:00+00:00")
 WINDOW_START = NOW - timedelta(minutes=719)
 START, END = CUTOFF - timedelta(hours=2), NOW - timedelta(hours=1)
 CONFIRM_CALLS = 20
@@ -51,12 +51,6 @@ def dump_folder_of(system) -> Path:
 def job_request(**options) -> dict:
     return {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m", "start_timestamp": iso(START),
             "end_timestamp": iso(END), "options": options}
-
-
-async def _run(system, payload: dict) -> tuple[dict, list[dict]]:
-    job = await submit(system.api, payload)
-    events = await follow(system.api, job["id"])
-    return await get_json(system.api, f"/api/data-jobs/{job['id']}"), events
 
 
 def expected_source(ts: datetime, zip_end: datetime) -> str | None:
@@ -111,7 +105,7 @@ async def submit_dry(api: str, payload: dict) -> dict:
 
 async def test_dump_trades_and_rest_are_stitched_without_a_gap(stitched, dump_sim):
     calls = dump_sim.stats()
-    view, events = await _run(stitched, job_request())
+    view, events = await run_job(stitched.api, job_request())
     assert view["status"] == "completed", (view, stitched.logs())
     zip_seg = next(s for s in view["result"]["plan"]["segments"] if s["kind"] == "zip")
     zip_end = datetime.fromisoformat(zip_seg["end_timestamp"].replace("Z", "+00:00"))
@@ -146,9 +140,9 @@ async def test_dump_trades_and_rest_are_stitched_without_a_gap(stitched, dump_si
 
 
 async def test_the_same_job_again_makes_no_exchange_calls_and_refresh_fetches_only_the_new_part(stitched, dump_sim):
-    await _run(stitched, job_request())  # held from here on, whatever ran before
+    await run_job(stitched.api, job_request())  # held from here on, whatever ran before
     calls = dump_sim.stats()
-    view, _ = await _run(stitched, job_request())
+    view, _ = await run_job(stitched.api, job_request())
     assert view["status"] == "completed"
     assert [s["kind"] for s in view["result"]["plan"]["segments"]] == ["covered"]
     after = dump_sim.stats()
@@ -157,7 +151,7 @@ async def test_the_same_job_again_makes_no_exchange_calls_and_refresh_fetches_on
     new_end = NOW + timedelta(hours=2)
     dump_sim.set_now(iso(new_end))
     try:
-        view, _ = await _run(stitched, {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m",
+        view, _ = await run_job(stitched.api, {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m",
                                         "options": {"refresh": True}})
         want = truth(dump_sim, "BTC/USD", 1, END, new_end)  # committed as of the later clock
     finally:
@@ -195,7 +189,7 @@ async def test_a_plan_with_a_long_rebuild_runs_only_when_confirmed(stitched, dum
     preview = await submit_dry(stitched.api, payload | {"options": {"dry_run": True}})
     assert [s["kind"] for s in preview["plan"]["segments"]] == ["trades"] and preview["needs_confirm"]
     calls = dump_sim.stats().get("Trades", 0)
-    view, events = await _run(stitched, payload)
+    view, events = await run_job(stitched.api, payload)
     assert view["status"] == "failed" and "resubmit with options.confirm=true" in view["error"], view
     assert dump_sim.stats().get("Trades", 0) - calls == 2  # the two sample pages, nothing rebuilt
     assert view["result"]["children"] == []
@@ -206,12 +200,12 @@ async def test_a_dump_replaces_rest_candles_for_the_period_it_covers(stitched, d
     start, end = datetime.fromisoformat("2026-09-28T00:00:00+00:00"), CUTOFF + timedelta(hours=12)
     payload = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h", "start_timestamp": iso(start),
                "end_timestamp": iso(end)}
-    view, _ = await _run(stitched, payload | {"options": {"seed_from_zip": False}})
+    view, _ = await run_job(stitched.api, payload | {"options": {"seed_from_zip": False}})
     assert view["status"] == "completed" and [s["kind"] for s in view["result"]["plan"]["segments"]] == ["rest"]
     assert {r["source"] for r in lake_rows(stitched.lake, "BTC/USD", "1h") if start <= r["ts"] < end} == {"rest"}
 
     ohlc_calls = dump_sim.stats().get("OHLC", 0)
-    view, _ = await _run(stitched, payload)  # now with the dump: it supersedes what REST gave
+    view, _ = await run_job(stitched.api, payload)  # now with the dump: it supersedes what REST gave
     assert view["status"] == "completed", view
     assert [s["kind"] for s in view["result"]["plan"]["segments"]] == ["zip", "covered"]
     assert dump_sim.stats().get("OHLC", 0) == ohlc_calls
@@ -235,7 +229,7 @@ async def test_a_rebuild_over_the_dump_is_checked_against_every_candle_it_holds(
     start, end = CUTOFF - timedelta(hours=6), CUTOFF + timedelta(hours=1)
     dumps = await get_json(stitched.api, "/api/dumps")
     members = {m["member"]: m for d in dumps for m in d["members"]}
-    view, events = await _run(stitched, {
+    view, events = await run_job(stitched.api, {
         "job_type": "trade_rebuild", "exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m",
         "start_timestamp": iso(start), "end_timestamp": iso(end),
         "options": {"timeframes": ["5m", "1h"], "confirm": True}})

@@ -10,36 +10,15 @@ from datetime import datetime, timedelta
 import numpy as np
 import pyarrow.dataset as ds
 
-from tests.integration.client import follow, get_json, lake_rows, submit
-from tests.integration.test_end_to_end import NOW, iso, truth
-
-MINUTES = {"1m": 1, "5m": 5, "15m": 15, "1h": 60}
-
-
-def rebuilt(rows: list[dict], start: datetime, end: datetime) -> list[tuple]:
-    return [(int(r["ts"].timestamp() * 1000), r["open"], r["high"], r["low"], r["close"], r["volume"], r["vwap"],
-             r["trades"]) for r in rows
-            if r["source"] == "trades" and start.timestamp() <= r["ts"].timestamp() < end.timestamp()]
-
-
-def close_enough(got: list[tuple], want: list[tuple]) -> bool:
-    """Times, prices and counts exactly; volume to 1e-12 relative (a sum of floats); vwap as Kraken
-    prints it, rounded to the pair's price decimals."""
-    assert [g[:5] + g[7:] for g in got] == [w[:5] + w[7:] for w in want]
-    for g, w in zip(got, want, strict=True):
-        decimals = len(repr(w[6]).split(".")[1]) if "." in repr(w[6]) else 0
-        assert math.isclose(g[5], w[5], rel_tol=1e-12), (g, w)
-        assert abs(g[6] - w[6]) <= 0.5 * 10 ** -decimals + 1e-9 * abs(w[6]), (g, w)
-    return True
+from tests.integration.candles import truth
+from tests.integration.client import get_json, lake_rows, run_job
+from tests.integration.rebuilds import MINUTES, close_enough, rebuild_request, rebuilt
+from tests.integration.times import NOW, iso
 
 
 async def _rebuild(system, symbol: str, start: datetime, end: datetime, on_event=None,
                    **options) -> tuple[dict, list[dict]]:
-    job = await submit(system.api, {"job_type": "trade_rebuild", "exchange": "kraken", "symbol": symbol,
-                                    "timeframe": "1m", "start_timestamp": iso(start), "end_timestamp": iso(end),
-                                    "options": {"timeframes": ["5m", "15m", "1h"], "confirm": True} | options})
-    events = await follow(system.api, job["id"], on_event=on_event)
-    return await get_json(system.api, f"/api/data-jobs/{job['id']}"), events
+    return await run_job(system.api, rebuild_request(start, end, symbol, **options), on_event=on_event)
 
 
 async def test_rebuild_equals_kraken_candles_for_every_timeframe(system, simulator):

@@ -13,18 +13,14 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
-from tests.integration.client import follow, get_json, lake_rows, submit
-from tests.integration.conftest import isolated_system
-from tests.integration.test_end_to_end import NOW, iso, truth
-from tests.integration.test_rebuild import MINUTES, close_enough, rebuilt
+from tests.integration.candles import truth
+from tests.integration.client import follow, get_json, lake_rows, run_job, submit
+from tests.integration.rebuilds import MINUTES, close_enough, rebuild_request, rebuilt
+from tests.integration.system import isolated_system
+from tests.integration.times import CUTOFF, NOW, iso, ns
 
-CUTOFF = datetime.fromisoformat("2026-10-01T00:00:00+00:00")  # the simulator's dump ends at its quarter
 CONFIRM_CALLS = 30
 CHUNK_ROWS = 200  # dump rows per checkpointed step: a two-day import takes a couple of dozen
-
-
-def ns(dt: datetime) -> int:
-    return int(dt.timestamp() * 1e9)
 
 
 @pytest.fixture(scope="module")
@@ -42,24 +38,12 @@ def trade_files(system) -> pa.Table:
     return ds.dataset(folder, format="parquet", partitioning="hive").to_table()
 
 
-def request(start: datetime, end: datetime, **options) -> dict:
-    return {"job_type": "trade_rebuild", "exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m",
-            "start_timestamp": iso(start), "end_timestamp": iso(end),
-            "options": {"timeframes": ["5m", "15m", "1h"], "confirm": True} | options}
-
-
-async def _run(system, payload: dict) -> tuple[dict, list[dict]]:
-    job = await submit(system.api, payload)
-    events = await follow(system.api, job["id"])
-    return await get_json(system.api, f"/api/data-jobs/{job['id']}"), events
-
-
 async def test_dump_then_api_hand_over_exactly_at_the_dump_end(dumped, simulator):
     start, end = CUTOFF - timedelta(hours=12), CUTOFF + timedelta(hours=6)
     in_dump = simulator.trades("BTC/USD", ns(start), ns(CUTOFF)).n
     from_api = simulator.trades("BTC/USD", ns(CUTOFF), ns(end)).n
     calls_before = simulator.stats().get("Trades", 0)
-    view, events = await _run(dumped, request(start, end, include_trades=True))
+    view, events = await run_job(dumped.api, rebuild_request(start, end, include_trades=True))
     assert view["status"] == "completed", (view, dumped.logs())
     fetched = next(e["data"] for e in events if e["type"] == "job.fetched")
     assert fetched["dump_trades"] == in_dump and fetched["trades"] == in_dump + from_api
@@ -85,7 +69,7 @@ async def test_dump_then_api_hand_over_exactly_at_the_dump_end(dumped, simulator
 
 async def test_rebuilt_candles_are_checked_against_krakens_ohlc(dumped, simulator):
     start, end = NOW - timedelta(hours=6), NOW - timedelta(hours=1)
-    view, events = await _run(dumped, request(start, end))
+    view, events = await run_job(dumped.api, rebuild_request(start, end))
     assert view["status"] == "completed", view
     checks = view["result"]["comparisons"]["with_kraken_ohlc"]
     for tf, minutes in MINUTES.items():
@@ -98,7 +82,7 @@ async def test_rebuilt_candles_are_checked_against_krakens_ohlc(dumped, simulato
 async def test_an_expensive_rebuild_needs_confirming_and_a_dry_run_shows_its_cost(dumped, simulator):
     start, end = NOW - timedelta(days=30), NOW - timedelta(days=10)
     real = simulator.trades("BTC/USD", ns(start), ns(end)).n
-    payload = request(start, end)
+    payload = rebuild_request(start, end)
     payload["options"].pop("confirm")
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{dumped.api}/api/data-jobs", json=payload | {
@@ -133,7 +117,7 @@ async def test_a_rebuilder_killed_mid_dump_resumes_and_overlapping_trade_files_h
             dumped.start("rebuilder")
 
     calls_before = simulator.stats().get("Trades", 0)
-    job = await submit(dumped.api, request(start, end, include_trades=True))
+    job = await submit(dumped.api, rebuild_request(start, end, include_trades=True))
     events = await follow(dumped.api, job["id"], on_event=kill_once)
     view = await get_json(dumped.api, f"/api/data-jobs/{job['id']}")
     assert killed and killed[0] < in_dump and view["status"] == "completed", (killed, view, dumped.logs())

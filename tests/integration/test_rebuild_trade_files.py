@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
+from tests.integration.candles import truth
 from tests.integration.client import follow, get_json, lake_rows, submit
-from tests.integration.conftest import isolated_system
-from tests.integration.test_end_to_end import iso, truth
-from tests.integration.test_rebuild import MINUTES, close_enough, rebuilt
-from tests.integration.test_rebuild_sources import CUTOFF, ns, request
+from tests.integration.rebuilds import MINUTES, close_enough, rebuild_request, rebuilt
+from tests.integration.system import isolated_system
+from tests.integration.times import CUTOFF, iso, ns
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ async def test_a_plain_csv_hands_over_to_the_api_after_its_last_whole_second(csv
     start, end = CUTOFF - timedelta(hours=12), CUTOFF + timedelta(hours=6)
     last_second, in_csv, from_api = split_at_csv_end(simulator, start, end)
     calls_before = simulator.stats().get("Trades", 0)
-    job = await submit(csv_system.api, request(start, end))
+    job = await submit(csv_system.api, rebuild_request(start, end))
     events = await follow(csv_system.api, job["id"])
     view = await get_json(csv_system.api, f"/api/data-jobs/{job['id']}")
     assert view["status"] == "completed", (view, csv_system.logs())
@@ -60,7 +60,7 @@ async def test_a_dry_run_counts_no_trades_call_for_the_part_the_csv_holds(csv_sy
     start, end = CUTOFF - timedelta(hours=12), CUTOFF + timedelta(hours=6)
     last_second, in_csv, from_api = split_at_csv_end(simulator, start, end)
     calls_before = simulator.stats().get("Trades", 0)
-    payload = request(start, end)
+    payload = rebuild_request(start, end)
     payload["options"] |= {"dry_run": True}
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{csv_system.api}/api/data-jobs", json=payload) as resp:

@@ -16,11 +16,10 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from services.launcher.embedded import free_port
-from tests.integration.client import follow, get_json, submit
-from tests.integration.conftest import isolated_system
-from tests.integration.test_dump_ingest import FILES, csv_rows
-from tests.integration.test_end_to_end import iso
-from tests.integration.test_job_actions import validated
+from tests.integration.client import follow, get_json, submit, validated
+from tests.integration.real_dumps import FILES, csv_rows
+from tests.integration.system import isolated_system
+from tests.integration.times import iso
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
 

@@ -12,8 +12,9 @@ import asyncpg
 import nats
 
 from shared.jobs.commands import CANDLES_SUBJECT, CandleBatch
+from tests.integration.candles import stored, truth
 from tests.integration.client import follow, lake_rows, submit
-from tests.integration.test_end_to_end import NOW, iso, stored, truth
+from tests.integration.times import NOW, iso
 
 
 async def _drained(nats_url: str, timeout: float = 60) -> None:

@@ -20,8 +20,8 @@ from shared.lake.storage import LocalStorage
 from shared.lake.timeframes import to_ms
 from shared.planning.planner import Segment
 from shared.platform.db import create_pool
-from tests.conftest import fresh_database
-from tests.integration.test_end_to_end import truth
+from tests.integration.candles import truth
+from tests.integration.servers import fresh_database
 
 
 def ms(year: int) -> int:

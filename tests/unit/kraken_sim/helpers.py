@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import aiohttp
 
-REST = Path(__file__).resolve().parents[2] / "data" / "kraken" / "rest"
+from tests.paths import KRAKEN_DATA
+
+REST = KRAKEN_DATA / "rest"
 NS = 1_000_000_000
 
 

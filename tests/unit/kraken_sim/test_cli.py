@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from pathlib import Path
 
 from tests.kraken_sim.__main__ import parse_args
+from tests.paths import REPO
 
 from .helpers import get_json, get_raw
-
-REPO = Path(__file__).resolve().parents[3]
 
 
 def test_arguments():

@@ -1,4 +1,4 @@
-"""Validation of stored candles against the lake's rules and the coverage ledger: a clean stretch passes,
+"""Validation of stored candles against the lake's rules and the coverage ledger: a clean range passes,
 and each kind of damage is counted, named and located."""
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from shared.lake.schema import SCHEMA, to_parquet
 from shared.lake.storage import LocalStorage
 from shared.lake.timeframes import to_ms
 from shared.platform.settings import Settings
-from tests.conftest import fresh_database
+from tests.integration.servers import fresh_database
 
 pytestmark = pytest.mark.integration
 START, END = datetime(2019, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, tzinfo=UTC)

@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from services.launcher.embedded import free_port
-from tests.conftest import fresh_database
+from tests.integration.servers import fresh_database
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,8 @@ from tests.paths import REPO, TESTS
 
 INTEGRATION = TESTS / "integration"
 # What only a test with real servers has any use for.
-SERVER_CLIENTS = ("asyncpg", "nats", "moto", "boto3", "aioboto3", "playwright", "services.launcher",
+SERVER_CLIENTS = ("asyncpg", "nats", "moto", "boto3", "aioboto3", "playwright", "services.launcher.embedded",
+                  "services.launcher.infra",
                   "tests.integration")
 
 # Collects the suite and writes each test's markers and whether it drives Chromium.

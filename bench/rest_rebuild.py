@@ -36,8 +36,8 @@ def busy_range(sim, calls: int) -> tuple[int, int]:
 
 async def run(calls: int, spacing_ms: int) -> dict:
     from services.rebuilder.aggregate import TradeAggregator
-    from services.rebuilder.checkpoint import RebuildState
-    from services.rebuilder.rebuild import page_trades, start_cursor
+    from services.rebuilder.cursor import Cursor
+    from services.rebuilder.rebuild import page_trades
     from shared.kraken.client import ExchangeClient
     from shared.platform.settings import Settings
     from tests.kraken_sim import RateLimit, running_simulator
@@ -49,20 +49,20 @@ async def run(calls: int, spacing_ms: int) -> dict:
         async with ExchangeClient(settings) as client:
             market = await client.market(PAIR)  # loaded once per job, not part of the paging
             aggregator = TradeAggregator(TIMEFRAMES, start_ms=start_ms)
-            state = RebuildState(cursor=start_cursor(start_ms), aggregator=aggregator)
+            cursor = Cursor.at(start_ms)
             candles = 0
 
-            async def on_page(state: RebuildState, trades, done: bool) -> None:
+            async def on_page(trades, done: bool) -> None:
                 nonlocal candles
-                out = state.aggregator.feed(trades)
+                out = aggregator.feed(trades)
                 if done:
-                    out = state.aggregator.finish(end_ms)
+                    out = aggregator.finish(end_ms)
                 candles += sum(t.num_rows for t in out.values())
 
             started = time.perf_counter()
-            await page_trades(client, market["id"], state, end_ms, on_page)
+            await page_trades(client, market["id"], cursor, end_ms, on_page)
             seconds = time.perf_counter() - started
-        return {"trades": state.trades, "calls": state.calls, "seconds": seconds, "candles": candles,
+        return {"trades": cursor.trades, "calls": cursor.calls, "seconds": seconds, "candles": candles,
                 "rate_limited": sim.stats().get("rate_limited", 0)}
 
 

@@ -16,10 +16,15 @@ import polars as pl
 import pyarrow as pa
 
 from services.rebuilder import buckets as bk
+from services.rebuilder.saved import Saved
 from shared.lake.timeframes import millis
 
 NS_PER_MS = 1_000_000
 Batch = pa.Table | pa.RecordBatch | pl.DataFrame
+# A checkpoint's copy of the open buckets (one partial bucket per timeframe) and of the last closes.
+OPEN_BUCKETS = pa.schema([("timeframe", pa.string()),
+                          *((f, pa.int64() if f in bk.COUNTS else pa.float64()) for f in bk.FIELDS)])
+LAST_CLOSES = pa.schema([("timeframe", pa.string()), ("ts", pa.int64()), ("close", pa.float64())])
 
 
 def trade_columns(batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,6 +130,26 @@ class TradeAggregator:
         rows, synthetic = bk.fill_gaps(rows, start, limit, step, prev[1] if prev else None)
         self._last[tf] = (int(rows["ts"][-1]), float(rows["close"][-1]))
         return bk.to_table(rows, synthetic)
+
+    def to_saved(self) -> Saved:
+        document = {"timeframes": list(self.steps), "start_ms": self.start_ms,
+                    "empty": "fill" if self.fill else "sparse", "last_ns": self._last_ns, "done": self._done}
+        carry = [{"timeframe": tf, **row} for tf, row in self._carry.items()]
+        last = [{"timeframe": tf, "ts": ts, "close": close} for tf, (ts, close) in self._last.items()]
+        return Saved(document, {"open_buckets": pa.Table.from_pylist(carry, schema=OPEN_BUCKETS),
+                                "last_closes": pa.Table.from_pylist(last, schema=LAST_CLOSES),
+                                **{f"unfinished/{tf}": t for tf, t in self.unfinished.items()}})
+
+    @classmethod
+    def from_saved(cls, saved: Saved) -> TradeAggregator:
+        doc, tables = saved.document, saved.tables
+        agg = cls(doc["timeframes"], start_ms=doc["start_ms"], empty=doc["empty"])
+        agg._last_ns, agg._done = doc["last_ns"], doc["done"]
+        agg._carry = {row.pop("timeframe"): row for row in tables["open_buckets"].to_pylist()}
+        agg._last = {row["timeframe"]: (row["ts"], row["close"]) for row in tables["last_closes"].to_pylist()}
+        agg.unfinished = {name.removeprefix("unfinished/"): t for name, t in tables.items()
+                          if name.startswith("unfinished/")}
+        return agg
 
 
 def aggregate_trades(

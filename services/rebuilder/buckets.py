@@ -13,6 +13,7 @@ import pyarrow as pa
 from shared.lake.schema import SCHEMA
 
 FIELDS = ("ts", "open", "high", "low", "close", "volume", "pv", "trades", "volume_lo", "pv_lo")
+COUNTS = ("ts", "trades")  # integer fields; the others are float
 _SOURCE = pa.array(["trades"])
 
 
@@ -92,7 +93,7 @@ def row(rows: dict[str, np.ndarray], i: int) -> dict[str, float]:
 
 
 def from_row(r: dict[str, float]) -> dict[str, np.ndarray]:
-    return {f: np.array([r[f]], dtype=np.int64 if f in ("ts", "trades") else np.float64) for f in FIELDS}
+    return {f: np.array([r[f]], dtype=np.int64 if f in COUNTS else np.float64) for f in FIELDS}
 
 
 def fill_gaps(rows: dict[str, np.ndarray], start: int, limit: int, step: int, prev_close: float | None):

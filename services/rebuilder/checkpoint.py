@@ -1,56 +1,116 @@
-"""The rebuild checkpoint: Kraken's cursor plus everything derived from the trades before it."""
+"""The rebuild checkpoint, saved after every Trades page and dump chunk: Kraken's cursor plus everything
+derived from the trades before it, in parts each owned by the module that changes it.
+
+It is stored as a JSON document (the schema version and each part's scalars) with the parts' tables as
+named Arrow IPC streams. A checkpoint of another schema version, or one that does not read, is refused
+whole: the job rebuilds from the start rather than resume from a state it half understands."""
 
 from __future__ import annotations
 
-import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import asyncpg
-import pyarrow as pa
 
 from services.rebuilder.aggregate import TradeAggregator
+from services.rebuilder.cursor import NS_PER_MS, Cursor
+from services.rebuilder.dump_check import DumpComparison
+from services.rebuilder.ohlc_check import RecentCandles
 from services.rebuilder.raw_trades import RawTrades
-from shared.kraken.dumps.trade_stretches import DumpStretch
+from services.rebuilder.saved import Part, Saved, from_ipc, to_ipc
+from services.rebuilder.sending import Outbox, timeframes_of
+from shared.jobs.commands import JobCommand
+
+SCHEMA_VERSION = 1  # raise it with any change to what a part saves
 
 
 @dataclass
-class RebuildState:
-    cursor: str                                  # Trades `since`: trades after it come next
-    aggregator: TradeAggregator
-    pending: dict[str, list[pa.Table]] = field(default_factory=dict)  # closed candles not yet sent
-    batch_ids: list[str] = field(default_factory=list)
-    sent_until: dict[str, int] = field(default_factory=dict)  # per timeframe: the batches so far vouch up to here
-    dump_rows: dict[str, int] = field(default_factory=dict)  # trades taken from each dump file so far
-    dumps_done: bool = False                     # the dump part is imported; the API part follows
-    raw: RawTrades | None = None                 # include_trades: trades not yet written as Parquet
-    recent: dict[str, pa.Table] = field(default_factory=dict)  # per timeframe: the candles REST can still show
-    dump_stretches: dict[str, list[DumpStretch]] | None = None  # per timeframe: OHLCVT members to compare with
-    dump_reports: dict[str, dict] = field(default_factory=dict)  # per timeframe: the comparison so far
-    dump_errors: dict[str, str] = field(default_factory=dict)    # per timeframe: why a member was not read
-    trades: int = 0
-    calls: int = 0
-    finished: bool = False                       # every page is read and the last candles are sent
+class Checkpoint:
+    cursor: Cursor
+    aggregator: TradeAggregator            # the open buckets
+    outbox: Outbox                         # closed candles not yet sent
+    recent: RecentCandles                  # for the check against Kraken's REST OHLC
+    dump_comparison: DumpComparison        # the check against Kraken's OHLCVT dump so far
+    raw_trades: RawTrades | None = None    # include_trades: trades not yet written as Parquet
+
+    @classmethod
+    def start(cls, cmd: JobCommand) -> Checkpoint:
+        aggregator = TradeAggregator(timeframes_of(cmd), start_ms=cmd.start_ms,
+                                     empty=cmd.options.get("empty_buckets", "sparse"))
+        raw = RawTrades(cmd.exchange, cmd.symbol, cmd.start_ms * NS_PER_MS) if cmd.options.get("include_trades") else None
+        return cls(Cursor.at(cmd.start_ms), aggregator, Outbox(), RecentCandles(), DumpComparison(), raw)
 
 
-async def load(pool: asyncpg.Pool, job_id: UUID) -> RebuildState | None:
-    row = await pool.fetchrow("SELECT state FROM rebuild_checkpoints WHERE job_id = $1", job_id)
-    if row is None:
-        return None
-    # The bytes are only ever written by save() below, from this same code.
-    state = pickle.loads(row["state"])  # noqa: S301
-    for name, value in (("sent_until", {}), ("dump_rows", {}), ("dumps_done", False), ("raw", None),
-                        ("recent", {}), ("dump_stretches", None), ("dump_reports", {}), ("dump_errors", {})):
-        state.__dict__.setdefault(name, value)  # saved by an older version
-    return state
+PARTS: dict[str, type[Part]] = {"cursor": Cursor, "aggregator": TradeAggregator, "outbox": Outbox,
+                                "recent": RecentCandles, "dump_comparison": DumpComparison, "raw_trades": RawTrades}
+OPTIONAL = {"raw_trades"}
 
 
-async def save(pool: asyncpg.Pool, job_id: UUID, state: RebuildState) -> None:
-    await pool.execute(
-        "INSERT INTO rebuild_checkpoints (job_id, cursor, state, trades, calls) VALUES ($1,$2,$3,$4,$5)"
-        " ON CONFLICT (job_id) DO UPDATE SET cursor=$2, state=$3, trades=$4, calls=$5, updated_at=now()",
-        job_id, state.cursor, pickle.dumps(state), state.trades, state.calls,
-    )
+class Refused(Exception):
+    """A saved checkpoint this rebuilder does not read; the message says why, for the job and the log."""
+
+
+def encode(checkpoint: Checkpoint) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The JSON document and the Arrow IPC stream of each table, keyed `part/table`."""
+    document: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+    tables: dict[str, bytes] = {}
+    for name in PARTS:
+        part: Part | None = getattr(checkpoint, name)
+        saved = None if part is None else part.to_saved()
+        document[name] = None if saved is None else saved.document
+        tables |= {f"{name}/{key}": to_ipc(t) for key, t in (saved.tables if saved else {}).items()}
+    document["tables"] = sorted(tables)
+    return document, tables
+
+
+def _read(document: dict[str, Any], tables: dict[str, bytes]) -> Checkpoint:
+    if sorted(tables) != document["tables"]:
+        raise ValueError(f"tables {sorted(tables)} stored, {document['tables']} written")
+    parts: dict[str, Any] = {}
+    for name, kind in PARTS.items():
+        if document[name] is None and name not in OPTIONAL:
+            raise ValueError(f"no {name}")
+        own = {key.split("/", 1)[1]: from_ipc(data) for key, data in tables.items() if key.split("/", 1)[0] == name}
+        parts[name] = None if document[name] is None else kind.from_saved(Saved(document[name], own))
+    return Checkpoint(**parts)
+
+
+def decode(document: Any, tables: dict[str, bytes]) -> Checkpoint:
+    """The checkpoint as it was encoded, or Refused: never a part of it."""
+    version = document.get("schema_version") if isinstance(document, dict) else None
+    if version != SCHEMA_VERSION:
+        raise Refused(f"checkpoint written by schema version {'none' if version is None else version},"
+                      f" this rebuilder reads {SCHEMA_VERSION}: rebuilding from the start")
+    try:
+        return _read(document, tables)
+    except Exception as exc:  # whatever fails to read, nothing of the checkpoint is used
+        raise Refused(f"checkpoint of schema version {version} does not read ({exc!r}):"
+                      " rebuilding from the start") from exc
+
+
+async def load(pool: asyncpg.Pool, job_id: UUID) -> Checkpoint | None:
+    """The job's checkpoint; None when it has none; Refused when it has one this rebuilder does not read."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT document FROM rebuild_checkpoints WHERE job_id = $1", job_id)
+        if row is None:
+            return None
+        tables = await conn.fetch("SELECT name, arrow_ipc FROM rebuild_checkpoint_tables WHERE job_id = $1", job_id)
+    return decode(row["document"], {r["name"]: r["arrow_ipc"] for r in tables})
+
+
+async def save(pool: asyncpg.Pool, job_id: UUID, checkpoint: Checkpoint) -> None:
+    document, tables = encode(checkpoint)
+    cursor = checkpoint.cursor
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO rebuild_checkpoints (job_id, cursor, document, trades, calls) VALUES ($1,$2,$3,$4,$5)"
+            " ON CONFLICT (job_id) DO UPDATE SET cursor=$2, document=$3, trades=$4, calls=$5, updated_at=now()",
+            job_id, cursor.since, document, cursor.trades, cursor.calls,
+        )
+        await conn.execute("DELETE FROM rebuild_checkpoint_tables WHERE job_id = $1", job_id)
+        await conn.executemany("INSERT INTO rebuild_checkpoint_tables (job_id, name, arrow_ipc) VALUES ($1, $2, $3)",
+                               [(job_id, name, data) for name, data in tables.items()])
 
 
 async def drop(pool: asyncpg.Pool, job_id: UUID) -> None:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import asyncpg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.rebuilder.checkpoint import RebuildState
-from services.rebuilder.ohlc_check import compare_window, report_text
+from services.rebuilder.ohlc_check import Notify, compare_window, report_text
+from services.rebuilder.saved import Saved
 from services.rebuilder.sending import timeframes_of
 from shared.jobs.commands import JobCommand
 from shared.kraken.dumps.cache import local_zip
@@ -35,7 +35,6 @@ AGAINST = "Kraken's OHLCVT dump"
 _MEMBERS = ("SELECT f.name, f.artifact, m.member, m.first_ts, m.last_ts FROM dump_members m"
             " JOIN dump_files f USING (kind, name) JOIN markets k ON k.altname = m.altname"
             " WHERE m.kind = 'ohlcvt' AND k.exchange = $1 AND k.symbol = $2 AND m.minutes = $3 AND m.rows > 0")
-Notify = Callable[[str, str], Awaitable[None]]
 
 
 async def member_stretches(pool: asyncpg.Pool, cmd: JobCommand, tf: str) -> list[DumpStretch]:
@@ -46,6 +45,30 @@ async def member_stretches(pool: asyncpg.Pool, cmd: JobCommand, tf: str) -> list
     spans = [(r["name"], r["artifact"], r["member"], to_ms(r["first_ts"]), to_ms(r["last_ts"]) + millis(tf))
              for r in rows]
     return chain_spans(spans, cmd.start_ms, cmd.end_ms, skip_gaps=True)
+
+
+@dataclass
+class DumpComparison:
+    """Per timeframe: the members to compare with, the comparison so far, and why a member was not read."""
+    stretches: dict[str, list[DumpStretch]] | None = None  # None until planned at the job's start
+    reports: dict[str, dict] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    async def plan(self, pool: asyncpg.Pool, cmd: JobCommand) -> None:
+        if self.stretches is None:  # fixed at the job's start, so a restart compares the same
+            wanted = timeframes_of(cmd) if cmd.options.get("compare_with_dump", True) else []
+            self.stretches = {tf: await member_stretches(pool, cmd, tf) for tf in wanted}
+
+    def to_saved(self) -> Saved:
+        stretches = self.stretches and {tf: [asdict(s) for s in members] for tf, members in self.stretches.items()}
+        return Saved({"stretches": stretches, "reports": self.reports, "errors": self.errors})
+
+    @classmethod
+    def from_saved(cls, saved: Saved) -> DumpComparison:
+        doc = saved.document
+        stretches = doc["stretches"] and {tf: [DumpStretch(**s) for s in members]
+                                          for tf, members in doc["stretches"].items()}
+        return cls(stretches, doc["reports"], doc["errors"])
 
 
 def _ts(table: pa.Table) -> pa.Array:
@@ -75,18 +98,10 @@ class MemberReader:
 class DumpCheck:
     """Compares each batch of rebuilt candles with the dump's, accumulating a report per timeframe."""
 
-    def __init__(self, storage: Storage, state: RebuildState, stack: contextlib.AsyncExitStack) -> None:
-        self.storage, self.state, self.stack = storage, state, stack
+    def __init__(self, storage: Storage, comparison: DumpComparison, stack: contextlib.AsyncExitStack) -> None:
+        self.storage, self.comparison, self.stack = storage, comparison, stack
         self._paths: dict[str, Path] = {}
         self._readers: dict[tuple[str, str], MemberReader] = {}
-
-    @classmethod
-    async def open(cls, pool: asyncpg.Pool, storage: Storage, cmd: JobCommand, state: RebuildState,
-                   stack: contextlib.AsyncExitStack) -> DumpCheck:
-        if state.dump_stretches is None:  # fixed at the job's start, so a restart compares the same
-            wanted = timeframes_of(cmd) if cmd.options.get("compare_with_dump", True) else []
-            state.dump_stretches = {tf: await member_stretches(pool, cmd, tf) for tf in wanted}
-        return cls(storage, state, stack)
 
     async def _reader(self, tf: str, stretch: DumpStretch, lo: int) -> MemberReader:
         key = (tf, stretch.name)
@@ -99,21 +114,21 @@ class DumpCheck:
 
     async def __call__(self, tf: str, table: pa.Table, span: tuple[int, int]) -> None:
         real = table.filter(pc.greater(pc.fill_null(table.column("trades"), 1), 0))
-        for stretch in self.state.dump_stretches.get(tf, []):
+        for stretch in (self.comparison.stretches or {}).get(tf, []):
             lo, hi = max(span[0], stretch.start_ms), min(span[1], stretch.end_ms)
             if lo >= hi:
                 continue
             try:
                 theirs = await (await self._reader(tf, stretch, lo)).take(lo, hi)
             except DumpError as exc:  # a cached member was read whole once; it may be gone since
-                self.state.dump_errors[tf] = f"{stretch.name}: {exc}"
+                self.comparison.errors[tf] = f"{stretch.name}: {exc}"
                 continue
             report = compare_window(real, theirs, lo, hi)
-            self.state.dump_reports[tf] = add_comparisons(self.state.dump_reports.get(tf), report)
+            self.comparison.reports[tf] = add_comparisons(self.comparison.reports.get(tf), report)
 
     async def tell(self, notify: Notify) -> dict[str, dict]:
-        for tf, report in self.state.dump_reports.items():
+        for tf, report in self.comparison.reports.items():
             await notify(*report_text(tf, report, AGAINST))
-        for tf, error in self.state.dump_errors.items():
+        for tf, error in self.comparison.errors.items():
             await notify(f"{tf}: not compared with {AGAINST}: {error}", "warning")
-        return self.state.dump_reports
+        return self.comparison.reports

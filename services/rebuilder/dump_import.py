@@ -11,8 +11,7 @@ from pathlib import Path
 import polars as pl
 import structlog
 
-from services.rebuilder.checkpoint import RebuildState
-from services.rebuilder.rebuild import start_cursor
+from services.rebuilder.cursor import Cursor
 from services.rebuilder.trade_history_csv import iter_trade_batches
 from shared.jobs.commands import JobCommand
 from shared.kraken.dumps.cache import local_zip, sync_dumps
@@ -24,12 +23,12 @@ from shared.lake.timeframes import iso
 from shared.service.runtime import Runtime
 
 log = structlog.get_logger()
-OnChunk = Callable[[RebuildState, pl.DataFrame, int], Awaitable[None]]
+OnChunk = Callable[[pl.DataFrame, int], Awaitable[None]]
 
 
-async def _import(storage: Storage, stretch: DumpStretch, state: RebuildState, on_chunk: OnChunk,
+async def _import(storage: Storage, stretch: DumpStretch, cursor: Cursor, on_chunk: OnChunk,
                   chunk_rows: int) -> None:
-    skip = state.dump_rows.get(stretch.name, 0)  # taken before a restart: fed already, in the checkpoint
+    skip = cursor.dump_rows.get(stretch.name, 0)  # taken before a restart: fed already, in the checkpoint
     where = contextlib.nullcontext(Path(stretch.artifact)) if stretch.member is None \
         else local_zip(storage, stretch.artifact)
     async with where as path:
@@ -40,37 +39,35 @@ async def _import(storage: Storage, stretch: DumpStretch, state: RebuildState, o
                 skip -= chunk.height
                 continue
             chunk, skip = chunk.slice(skip), 0
-            state.dump_rows[stretch.name] = state.dump_rows.get(stretch.name, 0) + chunk.height
-            state.trades += chunk.height
-            await on_chunk(state, chunk, int(chunk.get_column("ts")[-1]) // 1_000_000)
+            cursor.chunk_read(stretch.name, chunk.height)
+            await on_chunk(chunk, int(chunk.get_column("ts")[-1]) // 1_000_000)
 
 
-async def _stretches(rt: Runtime, storage: Storage, cmd: JobCommand, state: RebuildState, altname: str,
+async def _stretches(rt: Runtime, storage: Storage, cmd: JobCommand, cursor: Cursor, altname: str,
                      notify: Callable[[str], Awaitable[None]]) -> list[DumpStretch]:
     source = rt.settings.kraken_trades_source
-    if source and not is_csv_source(source) and not state.dumps_done:
+    if source and not is_csv_source(source) and not cursor.dumps_done:
         await sync_dumps("trades", source, storage, rt.pool, notify)
     return await known_stretches(rt.pool, source, cmd.exchange, cmd.symbol, altname, cmd.start_ms, cmd.end_ms)
 
 
-async def import_dumps(rt: Runtime, storage: Storage, cmd: JobCommand, state: RebuildState, altname: str,
+async def import_dumps(rt: Runtime, storage: Storage, cmd: JobCommand, cursor: Cursor, altname: str,
                        on_chunk: OnChunk, notify: Callable[[str], Awaitable[None]]) -> int | None:
     """Imports what the dumps hold of [start, end); the instant the API must take over from (None when
     no dump covers the start). The cursor is set so that no trade is lost or repeated."""
-    stretches = await _stretches(rt, storage, cmd, state, altname, notify)
+    stretches = await _stretches(rt, storage, cmd, cursor, altname, notify)
     if not stretches:
         return None
     handover = stretches[-1].end_ms
-    if not state.dumps_done:
+    if not cursor.dumps_done:
         for stretch in stretches:
-            await _import(storage, stretch, state, on_chunk, rt.settings.rebuild_dump_chunk_rows)
-        state.dumps_done = True
-        state.cursor = start_cursor(handover)
+            await _import(storage, stretch, cursor, on_chunk, rt.settings.rebuild_dump_chunk_rows)
+        cursor.hand_over(handover)
         log.info("dump.imported", job_id=str(cmd.job_id), files=[s.name for s in stretches],
-                 trades=sum(state.dump_rows.values()), handover=iso(handover))
+                 trades=cursor.dump_trades, handover=iso(handover))
         if handover < cmd.end_ms:
             await rt.events.emit(cmd.job_id, "job.message", {
                 "text": f"The trading-history dump covers up to {iso(handover)}"
-                        f" ({sum(state.dump_rows.values())} trades); continuing from Kraken's Trades API",
+                        f" ({cursor.dump_trades} trades); continuing from Kraken's Trades API",
                 "level": "info"}, dedup_key="handover")
     return handover

@@ -4,11 +4,12 @@ overlaps the rebuilt range, every overlapping candle is compared, and the job is
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.rebuilder.checkpoint import RebuildState
+from services.rebuilder.saved import Saved
 from services.rebuilder.sending import timeframes_of
 from shared.jobs.commands import JobCommand
 from shared.kraken.client import ExchangeClient
@@ -17,7 +18,29 @@ from shared.lake.comparison import compare_candles
 from shared.lake.schema import SCHEMA
 from shared.lake.timeframes import millis
 
-Notify = Callable[[str], Awaitable[None]]
+Notify = Callable[[str, str], Awaitable[None]]  # a job message: its text and level
+OHLC_ROWS = 720
+
+
+@dataclass
+class RecentCandles:
+    """Per timeframe, the rebuilt candles Kraken's REST window (its newest 720) may still hold, kept as
+    their batches go to the writer, to check them against it at the end."""
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+
+    def keep(self, tf: str, table: pa.Table, end_ms: int) -> None:
+        since = end_ms - OHLC_ROWS * millis(tf)
+        fresh = table.filter(pc.greater_equal(table.column("ts").cast(pa.int64()), since))
+        if fresh.num_rows:
+            both = pa.concat_tables([t for t in (self.tables.get(tf), fresh) if t is not None])
+            self.tables[tf] = both.slice(max(0, both.num_rows - OHLC_ROWS))
+
+    def to_saved(self) -> Saved:
+        return Saved({}, dict(self.tables))
+
+    @classmethod
+    def from_saved(cls, saved: Saved) -> RecentCandles:
+        return cls(dict(saved.tables))
 
 
 def kraken_table(rows: list[list], last_s: int, lo: int, hi: int, interval: int) -> pa.Table:
@@ -49,7 +72,7 @@ def report_text(tf: str, report: dict, against: str = "Kraken's OHLC") -> tuple[
             f" {report['max_rel_diff']:.3g})", "warning")
 
 
-async def check_against_ohlc(client: ExchangeClient, cmd: JobCommand, state: RebuildState, market_id: str,
+async def check_against_ohlc(client: ExchangeClient, cmd: JobCommand, recent: RecentCandles, market_id: str,
                              emit: Notify) -> dict[str, dict]:
     now_ms = await client.server_time_ms()
     out = {}
@@ -61,7 +84,7 @@ async def check_against_ohlc(client: ExchangeClient, cmd: JobCommand, state: Reb
             continue
         result = await client.ohlc(market_id, interval)
         rows = next((v for k, v in result.items() if k != "last"), [])
-        out[tf] = compare_window(state.recent.get(tf), kraken_table(rows, int(result.get("last", 0)), lo, hi,
+        out[tf] = compare_window(recent.tables.get(tf), kraken_table(rows, int(result.get("last", 0)), lo, hi,
                                                                      interval), lo, hi)
         await emit(*report_text(tf, out[tf]))
     return out

@@ -23,6 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from services.rebuilder.saved import Saved
+
 NS_PER_DAY = 86_400 * 10**9
 MAX_BUFFERED = 200_000
 SCHEMA = pa.schema([("ts", pa.timestamp("ns", tz="UTC")), ("price", pa.float64()), ("volume", pa.float64()),
@@ -94,10 +96,13 @@ class RawTrades:
         if len(trades):
             self.parts.append(normalise(trades))
 
+    def buffered(self) -> pa.Table:
+        return pa.concat_tables(self.parts) if self.parts else SCHEMA.empty_table()
+
     def due(self, final: bool, end_ns: int) -> Flush | None:
         """What to write now: up to end_ns at the end; else up to the start of the day of the newest
         trade, or, with a full buffer, up to the newest instant."""
-        buffered = pa.concat_tables(self.parts) if self.parts else SCHEMA.empty_table()
+        buffered = self.buffered()
         if final:
             cut = end_ns
         elif not buffered.num_rows:
@@ -117,9 +122,18 @@ class RawTrades:
         self.flushed_to_ns = cut
         return flush
 
+    def to_saved(self) -> Saved:
+        return Saved({"exchange": self.exchange, "symbol": self.symbol, "flushed_to_ns": self.flushed_to_ns,
+                      "files": self.files, "written": self.written}, {"buffer": self.buffered()})
+
+    @classmethod
+    def from_saved(cls, saved: Saved) -> RawTrades:
+        buffered = saved.tables["buffer"]
+        return cls(**saved.document, parts=[buffered] if buffered.num_rows else [])
+
 
 def _compact(part: pa.Table) -> pa.Table:
-    # A slice pickles with the whole buffers under it; the kept trades go into every checkpoint.
+    # The kept trades go into every checkpoint: as one compact chunk, not a slice of the buffers before.
     return part.take(pa.array(np.arange(part.num_rows)))
 
 

@@ -11,14 +11,13 @@ from collections.abc import Awaitable, Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.rebuilder.checkpoint import RebuildState
+from services.rebuilder.cursor import NS_PER_MS, Cursor
 from services.rebuilder.trades_parse import dedupe_on_trade_id, parse_trades_result
 from shared.kraken.client import ExchangeClient
 
-NS_PER_MS = 1_000_000
 PAGE = 1000
 
-OnPage = Callable[[RebuildState, pa.Table, bool], Awaitable[None]]
+OnPage = Callable[[pa.Table, bool], Awaitable[None]]
 
 
 def within(trades: pa.Table, end_ns: int) -> tuple[pa.Table, bool]:
@@ -30,20 +29,14 @@ def within(trades: pa.Table, end_ns: int) -> tuple[pa.Table, bool]:
     return kept, kept.num_rows < trades.num_rows
 
 
-def start_cursor(start_ms: int) -> str:
-    # Kraken returns trades strictly after `since`; one ns earlier includes a trade at start exactly.
-    return str(start_ms * NS_PER_MS - 1)
-
-
-async def page_trades(client: ExchangeClient, market_id: str, state: RebuildState, end_ms: int,
+async def page_trades(client: ExchangeClient, market_id: str, cursor: Cursor, end_ms: int,
                       on_page: OnPage) -> None:
     """Pages until a trade at or after end_ms shows up or Kraken has nothing newer."""
     end_ns = end_ms * NS_PER_MS
     last_id: int | None = None
     while True:
-        result = await client.trades(market_id, since=state.cursor, count=PAGE)
-        state.calls += 1
-        trades, cursor = parse_trades_result(result)
+        result = await client.trades(market_id, since=cursor.since, count=PAGE)
+        trades, last = parse_trades_result(result)
         trades = dedupe_on_trade_id(trades)
         if last_id is not None and trades.num_rows and trades.column("trade_id").null_count == 0:
             trades = trades.filter(pc.greater(trades.column("trade_id"), last_id))
@@ -51,8 +44,7 @@ async def page_trades(client: ExchangeClient, market_id: str, state: RebuildStat
         caught_up = trades.num_rows < PAGE and not reached_end
         if kept.num_rows and kept.column("trade_id").null_count == 0:
             last_id = pc.max(kept.column("trade_id")).as_py()
-        state.cursor = str(cursor)
-        state.trades += kept.num_rows
-        await on_page(state, kept, reached_end or caught_up)
+        cursor.page_read(str(last), kept.num_rows)
+        await on_page(kept, reached_end or caught_up)
         if reached_end or caught_up:
             return

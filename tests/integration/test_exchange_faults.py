@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from services.fetcher.rest_fetch import fetch_rest
-from services.rebuilder.aggregate import TradeAggregator
-from services.rebuilder.checkpoint import RebuildState
-from services.rebuilder.rebuild import page_trades, start_cursor
+from services.rebuilder.cursor import Cursor
+from services.rebuilder.rebuild import page_trades
 from shared.jobs.commands import JobCommand
 from shared.kraken.client import ExchangeClient
 from shared.platform.errors import PermanentError
@@ -44,13 +43,13 @@ async def run_all(url: str, messages: list[str]) -> tuple[list, ExchangeClient]:
             cmd = command(tf, START, END)
             outcome = await fetch_rest(client, cmd, market["id"], 5000, cmd.start_ms, cmd.end_ms)
             out.append([b.model_dump(exclude={"job_id"}) for b in outcome.batches])
-        state = RebuildState(cursor=start_cursor(int(START.timestamp() * 1000)), aggregator=TradeAggregator(["1m"]))
         pages: list = []
 
-        async def on_page(state, trades, done) -> None:
+        async def on_page(trades, done) -> None:
             pages.append(trades)
 
-        await page_trades(client, market["id"], state, int(END.timestamp() * 1000), on_page)
+        await page_trades(client, market["id"], Cursor.at(int(START.timestamp() * 1000)), int(END.timestamp() * 1000),
+                          on_page)
         out.append([t.to_pylist() for t in pages if t.num_rows])
     return out, client
 

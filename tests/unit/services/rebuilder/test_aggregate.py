@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import pickle
 from datetime import UTC, datetime
 
 import numpy as np
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 from services.rebuilder.aggregate import TradeAggregator, aggregate_trades
 from shared.lake.schema import SCHEMA
 from shared.lake.timeframes import MINUTES
+from tests.unit.services.rebuilder.reload import reloaded
 
 TFS = list(MINUTES)
 NS = 1_000_000_000
@@ -168,13 +168,13 @@ def test_out_of_order_trades_are_refused():
 
 
 def test_checkpointed_aggregator_resumes_where_it_stopped():
-    # The rebuild service pickles the aggregator with its cursor; resuming must change nothing.
+    # The rebuild service checkpoints the aggregator with its cursor; resuming must change nothing.
     trades = random_trades(11, 2000, 300)
     end_ms = trades.column("ts")[-1].as_py() // 1_000_000 + 86_400_000
     first, second = trades.slice(0, 1234), trades.slice(1234)
     agg = TradeAggregator(TFS, empty="fill")
     parts = [agg.feed(first)]
-    agg = pickle.loads(pickle.dumps(agg))
+    agg = reloaded(agg)
     parts += [agg.feed(second), agg.finish(end_ms)]
     whole = aggregate_trades([trades], TFS, end_ms, empty="fill")
     for tf in TFS:

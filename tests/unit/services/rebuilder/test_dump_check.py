@@ -12,9 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.rebuilder.aggregate import TradeAggregator
-from services.rebuilder.checkpoint import RebuildState
-from services.rebuilder.dump_check import DumpCheck, MemberReader
+from services.rebuilder.dump_check import DumpCheck, DumpComparison, MemberReader
 from shared.kraken.dumps.ohlcvt import iter_member_candles
 from shared.kraken.dumps.trade_stretches import DumpStretch
 from shared.lake.schema import SCHEMA
@@ -69,10 +67,9 @@ async def test_every_candle_the_dump_vouches_for_is_compared_batch_by_batch(tmp_
     assert len(ours) == 720 - 1
     ours = pa.Table.from_pylist(sorted(ours, key=lambda r: r["ts"]), schema=SCHEMA)
 
-    state = RebuildState(cursor="0", aggregator=TradeAggregator(["1h"], start_ms=lo))
-    state.dump_stretches = {"1h": [DumpStretch("Kraken_OHLCVT.zip", KEY, MEMBER, lo, hi)], "5m": []}
+    comparison = DumpComparison({"1h": [DumpStretch("Kraken_OHLCVT.zip", KEY, MEMBER, lo, hi)], "5m": []})
     async with contextlib.AsyncExitStack() as stack:
-        check = DumpCheck(LocalStorage(tmp_path), state, stack)
+        check = DumpCheck(LocalStorage(tmp_path), comparison, stack)
         edges = [lo, lo + 24 * H, lo + 25 * H, lo + 200 * H, hi]
         for a, b in zip(edges, edges[1:], strict=False):
             t = ours.column("ts").cast(pa.int64())

@@ -4,8 +4,6 @@ not on how many jobs covered the same time."""
 
 from __future__ import annotations
 
-import pickle
-
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -13,6 +11,7 @@ import pytest
 
 from services.rebuilder import raw_trades
 from services.rebuilder.raw_trades import Flush, RawTrades, replace_span
+from tests.unit.services.rebuilder.reload import reloaded
 
 DAY_NS = 86_400 * 10**9
 END_NS = 5 * DAY_NS
@@ -49,7 +48,7 @@ def run(table: pa.Table, page_sizes: list[int], store: dict | None = None, start
     before checkpointing it, and carries on from the last checkpoint, replaying the page."""
     store = {} if store is None else store
     raw, page, at = RawTrades("kraken", "BTC/USD", start_ns), 0, 0
-    checkpoint = (0, 0, pickle.dumps(raw))
+    checkpoint = (0, 0, reloaded(raw))
     while True:
         size = page_sizes[page % len(page_sizes)]
         final = at + size >= table.num_rows
@@ -57,13 +56,12 @@ def run(table: pa.Table, page_sizes: list[int], store: dict | None = None, start
         apply(store, raw.due(final, end_ns))
         if page == crash_at:
             crash_at = None
-            page, at, state = checkpoint
-            raw = pickle.loads(state)
+            page, at, raw = checkpoint
             continue
         if final:
             return store
         at, page = at + size, page + 1
-        checkpoint = (page, at, pickle.dumps(raw))
+        checkpoint = (page, at, reloaded(raw))
 
 
 def ids(store: dict[str, pa.Table]) -> dict[str, list[int]]:

@@ -1,0 +1,55 @@
+"""Where a rebuild stands in Kraken's trades: the rows taken from each trading-history dump file, then
+the Trades API's own nanosecond cursor, and the trades and calls counted on the way."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from services.rebuilder.saved import Saved
+
+NS_PER_MS = 1_000_000
+
+
+def start_cursor(start_ms: int) -> str:
+    # Kraken returns trades strictly after `since`; one ns earlier includes a trade at start exactly.
+    return str(start_ms * NS_PER_MS - 1)
+
+
+@dataclass
+class Cursor:
+    since: str                  # Trades `since` (Kraken's `last` of the page before): trades after it come next
+    trades: int = 0
+    calls: int = 0
+    dump_rows: dict[str, int] = field(default_factory=dict)  # trades taken from each dump file so far
+    dumps_done: bool = False    # the dump part is imported; the API part follows
+    finished: bool = False      # every page is read and the last candles are sent
+
+    @classmethod
+    def at(cls, start_ms: int) -> Cursor:
+        return cls(start_cursor(start_ms))
+
+    @property
+    def dump_trades(self) -> int:
+        return sum(self.dump_rows.values())
+
+    def page_read(self, last: str, kept: int) -> None:
+        """One Trades call answered: `kept` trades of it are the job's, the next page starts after `last`."""
+        self.calls += 1
+        self.since = last
+        self.trades += kept
+
+    def chunk_read(self, file: str, rows: int) -> None:
+        self.dump_rows[file] = self.dump_rows.get(file, 0) + rows
+        self.trades += rows
+
+    def hand_over(self, at_ms: int) -> None:
+        """The dumps are imported up to at_ms: Kraken's Trades API goes on from there."""
+        self.dumps_done = True
+        self.since = start_cursor(at_ms)
+
+    def to_saved(self) -> Saved:
+        return Saved(asdict(self))
+
+    @classmethod
+    def from_saved(cls, saved: Saved) -> Cursor:
+        return cls(**saved.document)

@@ -12,9 +12,10 @@ import asyncpg
 import pytest
 
 from services.rebuilder.checkpoint import SCHEMA_VERSION
+from tests.integration.candles import truth
 from tests.integration.client import follow, get_json, lake_rows, submit
-from tests.integration.test_end_to_end import NOW, iso, truth
-from tests.integration.test_rebuild import MINUTES, close_enough, rebuilt
+from tests.integration.rebuilds import MINUTES, close_enough, rebuilt
+from tests.integration.times import NOW, iso
 
 SYMBOL = "ETH/USD"
 

@@ -46,10 +46,14 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
                                   "reason": "the server failed to answer; the error is logged"}, status=500)
 
 
+# The contracts are public: a client reads them before it has a token.
+PUBLIC = frozenset({"/api/openapi.json", "/api/asyncapi.json", "/api/event-types"})
+
+
 def require_token(token: str | None):
     @web.middleware
     async def check(request: web.Request, handler) -> web.StreamResponse:
-        if token and request.path.startswith("/api/") and request.path != "/api/openapi.json":
+        if token and request.path.startswith("/api/") and request.path not in PUBLIC:
             if request.headers.get("Authorization") != f"Bearer {token}":
                 raise ApiError(401, "Authorization", "a valid 'Bearer <API_TOKEN>' header is required",
                                "unauthorized")

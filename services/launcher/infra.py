@@ -12,12 +12,14 @@ from services.launcher.embedded import start_nats, start_postgres
 from shared.platform.settings import Settings
 
 log = structlog.get_logger()
+NATS_URL_FILE = "nats.url"  # under the data folder, while an embedded nats-server runs
 
 
 @contextmanager
 def infrastructure(settings: Settings, data_dir: Path):
     """Yields the environment the services need; stops what it started."""
     env: dict[str, str] = {}
+    url_file = data_dir / NATS_URL_FILE
     nats_proc: subprocess.Popen | None = None
     pg_server = None
     try:
@@ -30,10 +32,13 @@ def infrastructure(settings: Settings, data_dir: Path):
             env["NATS_URL"] = settings.nats_url
         else:
             nats_proc, env["NATS_URL"] = start_nats(data_dir / "nats")
-            log.info("nats.embedded", url=env["NATS_URL"])
+            # Its port is free-picked at each start: a subscriber outside the system reads it here.
+            url_file.write_text(env["NATS_URL"] + "\n")
+            log.info("nats.embedded", url=env["NATS_URL"], url_file=str(url_file))
         yield env
     finally:
         if nats_proc is not None:
+            url_file.unlink(missing_ok=True)
             nats_proc.terminate()
             try:
                 nats_proc.wait(10)

@@ -21,7 +21,8 @@ from services.rebuilder.rebuild import NS_PER_MS, page_trades, start_cursor
 from services.rebuilder.sending import send, timeframes_of
 from services.rebuilder.trade_store import write_flush
 from shared.jobs.commands import JobCommand
-from shared.jobs.lifecycle import has_ended, stop_if_ended
+from shared.jobs.events.payloads import JobFetched, JobMessage, JobStarted
+from shared.jobs.lifecycle import stop_if_ended
 from shared.kraken.client import ExchangeClient
 from shared.lake.storage import Storage
 from shared.service.runtime import Runtime
@@ -46,17 +47,17 @@ async def _keep_raw(rt: Runtime, storage: Storage, cmd: JobCommand, state: Rebui
 
 
 async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
-    if await has_ended(rt.pool, cmd.job_id):
+    if await rt.events.has_ended(cmd.job_id):
         return
     state = await checkpoint.load(rt.pool, cmd.job_id)
-    await rt.events.emit(cmd.job_id, "job.started", {"worker": "rebuilder", "resumed": state is not None})
+    await rt.events.emit(cmd.job_id, JobStarted(worker="rebuilder", resumed=state is not None))
     state = state or new_state(cmd)
 
     async def notify(text: str) -> None:
-        await rt.events.emit(cmd.job_id, "job.message", {"text": text, "level": "warning"})
+        await rt.events.emit(cmd.job_id, JobMessage(text=text, level="warning"))
 
     async def tell(text: str, level: str) -> None:
-        await rt.events.emit(cmd.job_id, "job.message", {"text": text, "level": level})
+        await rt.events.emit(cmd.job_id, JobMessage(text=text, level=level))
 
     async with ExchangeClient(rt.settings, notify) as client, contextlib.AsyncExitStack() as stack:
         check = await DumpCheck.open(rt.pool, storage, cmd, state, stack)
@@ -69,7 +70,7 @@ async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
                 state.finished = True
             await checkpoint.save(rt.pool, cmd.job_id, state)
             await report(rt, cmd, state, reached_ms, done)
-            await stop_if_ended(rt.pool, cmd.job_id)
+            await stop_if_ended(rt.events, cmd.job_id)
 
         async def on_chunk(state: RebuildState, trades: pl.DataFrame, reached_ms: int) -> None:
             await feed(state, trades, reached_ms, False)
@@ -89,13 +90,12 @@ async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
         if cmd.options.get("compare_with_ohlc", True):
             comparisons = await check_against_ohlc(client, cmd, state, market["id"], tell)
         with_dump = await check.tell(tell)
-    await rt.events.emit(cmd.job_id, "job.fetched", {
-        "batch_ids": state.batch_ids, "trades": state.trades, "exchange_calls": state.calls,
-        "dump_trades": sum(state.dump_rows.values()), "rows": None, "not_fetched": [],
-        "comparisons": comparisons, "dump_comparisons": with_dump,
-        "trade_files": [storage.uri(k) for k in state.raw.files] if state.raw else [],
-        "trades_written": state.raw.written if state.raw else 0,
-    }, dedup_key="fetched")
+    await rt.events.emit(cmd.job_id, JobFetched(
+        batch_ids=state.batch_ids, trades=state.trades, exchange_calls=state.calls,
+        dump_trades=sum(state.dump_rows.values()), comparisons=comparisons, dump_comparisons=with_dump,
+        trade_files=[storage.uri(k) for k in state.raw.files] if state.raw else [],
+        trades_written=state.raw.written if state.raw else 0,
+    ), dedup_key="fetched")
     await checkpoint.drop(rt.pool, cmd.job_id)
     log.info("job.rebuilt", job_id=str(cmd.job_id), trades=state.trades, calls=state.calls,
              dump_trades=sum(state.dump_rows.values()), batches=len(state.batch_ids),

@@ -16,7 +16,7 @@ from services.api.errors import ApiError
 from services.api.jobs import job_id
 from services.api.state import BUS, EVENTS, POOL
 from shared.jobs.events.catalog import TERMINAL_TYPES
-from shared.jobs.events.envelope import JobEvent, subject
+from shared.jobs.events.envelope import Envelope, subject
 
 RECHECK_S = 2.0
 
@@ -37,7 +37,8 @@ async def job_events(request: web.Request) -> web.StreamResponse:
     live: asyncio.Queue[int] = asyncio.Queue()
 
     async def on_msg(msg) -> None:
-        live.put_nowait(JobEvent.model_validate_json(msg.data).seq)
+        # Only a wake-up: the events sent are read from the table, typed.
+        live.put_nowait(Envelope.model_validate_json(msg.data).seq)
 
     sub = await request.app[BUS].nc.subscribe(subject(jid), cb=on_msg)
     try:

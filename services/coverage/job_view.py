@@ -120,7 +120,7 @@ def apply(view: JobView, event: JobEvent) -> JobView:
     if _expected(view) is not None and view.status not in TERMINAL_STATUSES:
         done, total = _units(view)
         view.progress = FETCH_SHARE + (1 - FETCH_SHARE) * (done / total if total else 1.0)
-        batches = [_written(view)[b] for b in _expected(view) or [] if b in _written(view)]
+        batches = [_written(view)[b] for b in _expected(view) if b in _written(view)]
         view.result = job_result(JobFetched.model_validate(view.tracking["fetched"]), batches, _children(view),
                                  view.tracking.get("plan")).model_dump(mode="json")
     if view.status in TERMINAL_STATUSES and view.finished_at is None:

@@ -35,16 +35,12 @@ EventPayload = Annotated[
     Field(discriminator="type"),
 ]
 PAYLOADS: tuple[type[Payload], ...] = get_args(get_args(EventPayload)[0])
+# Validates a payload without its envelope: `data` with the event's `type` added to it.
 PAYLOAD = TypeAdapter(EventPayload)
 
 
 def type_name(model: type[Payload]) -> str:
     return model.model_fields["type"].default
-
-
-def payload_of(type: str, data: dict) -> EventPayload:
-    """The payload model of a stored or received event, whose `data` does not repeat its type."""
-    return PAYLOAD.validate_python({**data, "type": type})
 
 
 EVENT_TYPES = tuple(type_name(m) for m in PAYLOADS)

@@ -13,6 +13,7 @@ from shared.jobs.events.results import ComparisonReport, JobResult, NotFetched, 
 
 
 def tag(name: str) -> Any:
+    """The value of a model's `type`, left out when it is dumped: the envelope carries it."""
     return Field(name, exclude=True)
 
 

@@ -19,6 +19,12 @@ from shared.jobs.events.payloads import (
     JobQueued,
     JobStarted,
 )
+from shared.jobs.events.validation import (
+    ValidationCompleted,
+    ValidationFailed,
+    ValidationQueued,
+    ValidationStarted,
+)
 
 JOB = uuid.uuid4()
 QUEUED = JobQueued(request={})
@@ -113,3 +119,18 @@ def test_seam_comparisons_of_written_batches_are_summed():
     checks = view.result["comparisons"]["with_stored"]
     assert (checks["compared"], checks["matched"], checks["differing"]) == (5, 4, 1)
     assert checks["max_rel_diff"] == 0.1 and len(checks["differences"]) == 1
+
+
+def test_the_latest_validation_shows_as_it_goes_and_leaves_the_status_alone():
+    first, second = uuid.uuid4(), uuid.uuid4()
+    view = fold(ev(1, QUEUED), ev(2, JobFailed(error="x")), ev(3, ValidationQueued(validation_id=first, timeframes=["1h"])),
+                ev(4, ValidationQueued(validation_id=second, timeframes=["1h", "4h"])),
+                ev(5, ValidationStarted(validation_id=second, timeframes=["1h", "4h"])),
+                ev(6, ValidationCompleted(validation_id=first, ok=True, reports={})))  # the older one: ignored
+    assert view.status == "failed"
+    assert view.details["validation"] == {"validation_id": str(second), "timeframes": ["1h", "4h"],
+                                          "status": "running", "updated_at": "2026-01-01T00:00:05Z"}
+    view = apply(view, ev(7, ValidationFailed(validation_id=second, error="the lake is not readable")))
+    assert view.details["validation"] == {"validation_id": str(second), "timeframes": ["1h", "4h"],
+                                          "error": "the lake is not readable", "status": "failed",
+                                          "updated_at": "2026-01-01T00:00:07Z"}

@@ -4,14 +4,22 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY := $(VENV)/bin/python
 
-.PHONY: install browser run demo test test-unit test-integration bench lint clean
+.PHONY: install node browser run demo test test-unit test-integration bench lint clean
 
 install:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	command -v npm >/dev/null 2>&1 || $(MAKE) node
+	npm ci --no-audit --no-fund --silent
 	command -v chromium >/dev/null 2>&1 || $(MAKE) browser
+
+# Node and npm from Debian, for the AsyncAPI JSON Schema the tests check the bus document against
+# (package.json; npm ci installs it from package-lock.json into node_modules).
+node:
+	$(SUDO) apt-get install -y -qq nodejs npm >/dev/null 2>&1 || \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm)
 
 # Debian's Chromium, which the page's browser tests drive through Playwright (no browser download).
 browser:

@@ -18,6 +18,8 @@ from services.api.jobs import job_row, read_body, submit
 from services.api.requests import JobRequest
 from services.api.state import BUS, EVENTS, POOL
 from shared.jobs.commands import VALIDATE_SUBJECT, ValidateCommand
+from shared.jobs.events.payloads import JobQueued
+from shared.jobs.events.validation import ValidationFailed, ValidationQueued
 from shared.jobs.lifecycle import CANCELLED, FAILED, TERMINAL_STATUSES, cancel
 from shared.lake.timeframes import job_timeframes, to_ms
 
@@ -41,14 +43,15 @@ async def _validate(request: web.Request, row: asyncpg.Record) -> web.Response:
     cmd = ValidateCommand(job_id=row["id"], validation_id=uuid.uuid4(), exchange=row["exchange"],
                           symbol=row["symbol"], timeframes=job_timeframes(row["timeframe"], row["options"]),
                           start_ms=to_ms(row["start_ts"]), end_ms=to_ms(row["end_ts"]))
-    events, data = request.app[EVENTS], {"validation_id": str(cmd.validation_id), "timeframes": cmd.timeframes}
-    await events.emit(row["id"], "validation.queued", data)
+    events, queued = request.app[EVENTS], ValidationQueued(validation_id=cmd.validation_id, timeframes=cmd.timeframes)
+    await events.emit(row["id"], queued)
     try:
         await request.app[BUS].publish(VALIDATE_SUBJECT, cmd, msg_id=str(cmd.validation_id))
     except Exception as exc:  # nobody would ever run it: say so in the job
-        await events.emit(row["id"], "validation.failed", data | {"error": f"could not queue the validation: {exc}"})
+        await events.emit(row["id"], ValidationFailed(**queued.model_dump(), error=f"could not queue the validation: {exc}"))
         raise ApiError(503, "job_queue", "the job queue (NATS) is not reachable; try again", "unavailable") from exc
-    return web.json_response({"job_id": str(row["id"]), "action": "validate", "status": "queued", **data}, status=202)
+    return web.json_response({"job_id": str(row["id"]), "action": "validate", "status": "queued",
+                              **queued.model_dump(mode="json")}, status=202)
 
 
 async def _resume(request: web.Request, row: asyncpg.Record) -> web.Response:
@@ -57,8 +60,8 @@ async def _resume(request: web.Request, row: asyncpg.Record) -> web.Response:
                                       " (a refresh fetches what is new)", "conflict")
     if row["parent_id"] is not None:
         raise ApiError(409, "id", f"this job is part of job {row['parent_id']}; resume that one", "conflict")
-    asked = await request.app[POOL].fetchval(
-        "SELECT data->'request' FROM data_job_events WHERE job_id = $1 AND type = 'job.queued'", row["id"])
+    queued = await request.app[EVENTS].of_type(row["id"], JobQueued)
+    asked = queued[0].request if queued else None
     return await submit(request, JobRequest.model_validate(asked), resumed_from=str(row["id"]))
 
 

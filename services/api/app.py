@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.api import actions, candles, jobs, meta, stream
+from services.api import actions, candles, contracts, jobs, meta, stream
 from services.api.errors import json_errors
 from services.api.guards import require_token, site_guard
 from services.api.openapi import openapi
 from services.api.page import add_page
 from services.api.state import BUS, EVENTS, POOL, SETTINGS, STORAGE
-from shared.jobs.events import EventLog
+from shared.jobs.events.log import EventLog
 from shared.lake.storage import open_storage
 from shared.platform.bus import Bus
 from shared.platform.db import create_pool
@@ -43,6 +43,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/dumps", meta.dumps)
     app.router.add_get("/api/markets", meta.markets)
     app.router.add_get("/api/openapi.json", openapi)
+    app.router.add_get("/api/asyncapi.json", contracts.asyncapi)
+    app.router.add_get("/api/event-types", contracts.event_types)
     app.router.add_get("/healthz", meta.healthz)
     app.router.add_get("/readyz", meta.readyz)
     add_page(app)

@@ -15,7 +15,8 @@ from shared.platform.settings import Settings
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-OPEN_PATHS = frozenset({"/api/openapi.json", "/api/asyncapi.json"})
+# The contracts are public: a client reads them before it has a token.
+OPEN_PATHS = frozenset({"/api/openapi.json", "/api/asyncapi.json", "/api/event-types"})
 
 
 def allowed_hosts(settings: Settings) -> frozenset[str] | None:

@@ -58,6 +58,9 @@ def document() -> dict:
             "/api/dumps": {"get": _op("Cached official dump files and what each member covers")},
             "/api/exchanges": {"get": _op("Exchanges and their timeframes")},
             "/api/markets": {"get": _op("Markets of an exchange", _query("exchange", "all"))},
+            "/api/asyncapi.json": {"get": _op("The bus contract (AsyncAPI 3.0): job events on"
+                                              " data_job_events.{job_id}, the JOBS and CANDLES work queues")},
+            "/api/event-types": {"get": _op("Job event type names, and the terminal ones: {types, terminal}")},
             "/healthz": {"get": _op("Liveness")},
             "/readyz": {"get": _op("Readiness: PostgreSQL and NATS answer")},
         },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
-from shared.jobs.events import EventLog
+from shared.jobs.events.log import EventLog
 from shared.lake.storage import Storage
 from shared.platform.bus import Bus
 from shared.platform.settings import Settings

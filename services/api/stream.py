@@ -14,10 +14,10 @@ from aiohttp_sse import sse_response
 
 from services.api.errors import ApiError
 from services.api.jobs import job_id
-from services.api.state import BUS, POOL
-from shared.jobs.events import JobEvent, events_after, subject
+from services.api.state import BUS, EVENTS, POOL
+from shared.jobs.events.catalog import TERMINAL_TYPES
+from shared.jobs.events.envelope import Envelope, subject
 
-TERMINAL_TYPES = {"job.completed", "job.failed", "job.cancelled"}
 RECHECK_S = 2.0
 
 
@@ -31,20 +31,21 @@ def _after(request: web.Request) -> int:
 
 async def job_events(request: web.Request) -> web.StreamResponse:
     jid, last = job_id(request), _after(request)
-    pool = request.app[POOL]
+    pool, events = request.app[POOL], request.app[EVENTS]
     if not await pool.fetchval("SELECT 1 FROM data_jobs WHERE id = $1", jid):
         raise ApiError(404, "id", "no such job", "not_found")
     live: asyncio.Queue[int] = asyncio.Queue()
 
     async def on_msg(msg) -> None:
-        live.put_nowait(JobEvent.model_validate_json(msg.data).seq)
+        # Only a wake-up: the events sent are read from the table, typed.
+        live.put_nowait(Envelope.model_validate_json(msg.data).seq)
 
     sub = await request.app[BUS].nc.subscribe(subject(jid), cb=on_msg)
     try:
         async with sse_response(request) as resp:
             resp.ping_interval = 15
             while resp.is_connected():
-                for event in await events_after(pool, jid, last):
+                for event in await events.after(jid, last):
                     await resp.send(event.to_json().decode(), id=str(event.seq), event=event.type)
                     last = event.seq
                     if event.type in TERMINAL_TYPES:

@@ -11,7 +11,7 @@ from services.coverage.catch_up import lagging_jobs, project_job
 from services.coverage.markets import sync_markets
 from services.coverage.validate import on_validate, validation_failed
 from shared.jobs.commands import VALIDATE_SUBJECT, ValidateCommand
-from shared.jobs.events import JobEvent
+from shared.jobs.events.envelope import EVERY_JOB, JobEvent
 from shared.jobs.submission import enqueue, unsent
 from shared.lake.storage import open_storage
 from shared.service.consume import consume
@@ -66,7 +66,7 @@ async def main(rt: Runtime) -> None:
                  handler=partial(on_validate, rt, storage), give_up=partial(validation_failed, rt),
                  stop=rt.stop, max_deliver=rt.settings.max_deliver, ack_wait_s=rt.settings.ack_wait_s))]
     try:
-        await consume(rt.bus, stream="EVENTS", durable="coverage", subject="data_job_events.>", model=JobEvent,
+        await consume(rt.bus, stream="EVENTS", durable="coverage", subject=EVERY_JOB, model=JobEvent,
                       handler=on_event, give_up=give_up,
                       stop=rt.stop, max_deliver=rt.settings.max_deliver)
     finally:

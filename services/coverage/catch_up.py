@@ -12,7 +12,9 @@ import asyncpg
 import structlog
 
 from services.coverage.job_view import JobView, apply, writes_done
-from shared.jobs.events import TERMINAL, EventLog, JobEvent
+from shared.jobs.events.envelope import JobEvent
+from shared.jobs.events.log import EventLog
+from shared.jobs.events.payloads import ChildCompleted, ChildEnded, JobCompleted, JobFailed
 from shared.jobs.lifecycle import COMPLETED, TERMINAL_STATUSES
 from shared.lake.timeframes import millis
 
@@ -35,12 +37,12 @@ ON CONFLICT (exchange, symbol, timeframe) DO UPDATE SET start_ts = EXCLUDED.star
 async def tell_parent(conn: asyncpg.Connection, parent_id: UUID, child_id: UUID, view: JobView) -> list[JobEvent]:
     """A child rebuild that ended is an event in its parent's log: its result counts towards the
     parent's, and its failure fails the parent (the plan cannot be complete without it)."""
-    told = [await EventLog.store(conn, parent_id, "child.completed" if view.status == COMPLETED else "child.ended",
-                                 {"child_id": str(child_id), "status": view.status, "result": view.result},
+    outcome = ChildCompleted if view.status == COMPLETED else ChildEnded
+    told = [await EventLog.store(conn, parent_id, outcome(child_id=child_id, status=view.status, result=view.result),
                                  f"child:{child_id}")]
     if view.status != COMPLETED:
-        told.append(await EventLog.store(conn, parent_id, "job.failed", {
-            "error": f"child rebuild {child_id} {view.status}: {view.error or 'no reason given'}"}, TERMINAL))
+        told.append(await EventLog.store(conn, parent_id, JobFailed(
+            error=f"child rebuild {child_id} {view.status}: {view.error or 'no reason given'}")))
     return [e for e in told if e is not None]
 
 
@@ -50,21 +52,18 @@ async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> Non
         job = await conn.fetchrow(_JOB, job_id)
         if job is None:
             return
-        rows = await conn.fetch(
-            "SELECT job_id, seq, type, ts, data FROM data_job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq",
-            job_id, job["projected_seq"],
-        )
-        if not rows:
+        stored = await events.after(job_id, job["projected_seq"], limit=None, conn=conn)
+        if not stored:
             return
         view = JobView(job["status"], job["progress"], job["details"], job["result"], job["error"],
                        job["tracking"], job["started_at"], job["finished_at"])
-        for row in rows:
-            view = apply(view, JobEvent.from_row(row))
-        seq = rows[-1]["seq"]
+        for event in stored:
+            view = apply(view, event)
+        seq = stored[-1].seq
         was_terminal = job["status"] in TERMINAL_STATUSES
         if view.status not in TERMINAL_STATUSES and writes_done(view):
             # Stored in this transaction, so the job's status and its event log never disagree.
-            completed = await EventLog.store(conn, job_id, "job.completed", {"result": view.result}, TERMINAL)
+            completed = await EventLog.store(conn, job_id, JobCompleted(result=view.result))
             if completed is not None:
                 view, seq = apply(view, completed), completed.seq
         if job["parent_id"] is not None and view.status in TERMINAL_STATUSES and not was_terminal:

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-import json
-
 import aiohttp
+
+from shared.jobs.events.catalog import EventPayload
+from shared.jobs.events.envelope import JobEvent
+from shared.jobs.events.payloads import BatchWritten, JobFailed, JobMessage, JobProgress
+from shared.jobs.events.validation import ValidationFailed
+
+
+def line_of(payload: EventPayload) -> str:
+    match payload:
+        case JobProgress():
+            return f"{100 * payload.progress:.0f}% fetched up to {payload.last_timestamp}"
+        case BatchWritten():
+            return f"{payload.rows} candles written ({payload.start_timestamp} .. {payload.end_timestamp})"
+        case JobMessage():
+            return payload.text
+        case JobFailed() | ValidationFailed():
+            return payload.error
+    return ""
 
 
 async def follow_progress(http: aiohttp.ClientSession, api: str, job_id: str) -> str:
@@ -15,14 +31,9 @@ async def follow_progress(http: aiohttp.ClientSession, api: str, job_id: str) ->
             line = raw.decode().strip()
             if not line.startswith("data:"):
                 continue
-            event = json.loads(line[5:])
-            last_type, data = event["type"], event["data"]
-            text = data.get("text") or data.get("error") or ""
-            if event["type"] == "job.progress":
-                text = f"{100 * data.get('progress', 0):.0f}% fetched up to {data.get('last_timestamp')}"
-            elif event["type"] == "batch.written":
-                text = f"{data['rows']} candles written ({data['start_timestamp']} .. {data['end_timestamp']})"
-            print(f"  [{event['seq']:>3}] {event['type']:<14} {text}", flush=True)
+            event = JobEvent.model_validate_json(line[5:])
+            last_type = event.type
+            print(f"  [{event.seq:>3}] {event.type:<14} {line_of(event.data)}", flush=True)
     return last_type
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import structlog
 
+from shared.jobs.events.payloads import JobMessage
 from shared.kraken.client import Notify
 from shared.kraken.dumps.cache import sync_dumps
 from shared.lake.storage import Storage
@@ -39,7 +40,7 @@ async def sync_ohlcvt(rt: Runtime, storage: Storage, job_id: UUID, notify: Notif
             return  # a line every couple of seconds is plenty for a person watching
         last = time.monotonic()
         of = f" of {total / MIB:.0f}" if total else ""
-        await rt.events.emit(job_id, "job.message", {"text": f"Downloading the OHLCVT dump: {done / MIB:.0f}{of} MiB",
-                                                     "level": "info"})
+        await rt.events.emit(job_id, JobMessage(text=f"Downloading the OHLCVT dump: {done / MIB:.0f}{of} MiB",
+                                                level="info"))
 
     await sync_dumps("ohlcvt", source, storage, rt.pool, notify, progress)

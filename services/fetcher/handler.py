@@ -10,7 +10,8 @@ from services.fetcher.planned import check_cost, planned
 from services.fetcher.rest_fetch import fetch_rest
 from services.fetcher.zip_fetch import zip_batches
 from shared.jobs.commands import CANDLES_SUBJECT, CandleBatch, JobCommand
-from shared.jobs.lifecycle import has_ended, stop_if_ended
+from shared.jobs.events.payloads import JobFetched, JobMessage, JobProgress, JobStarted
+from shared.jobs.lifecycle import stop_if_ended
 from shared.kraken.client import ExchangeClient
 from shared.lake.storage import Storage
 from shared.lake.timeframes import iso
@@ -52,13 +53,13 @@ async def run_segment(rt: Runtime, storage: Storage, client: ExchangeClient, cmd
 
 
 async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
-    if await has_ended(rt.pool, cmd.job_id):
+    if await rt.events.has_ended(cmd.job_id):
         log.info("job.skipped", job_id=str(cmd.job_id), reason="already ended")
         return
-    await rt.events.emit(cmd.job_id, "job.started", {"worker": "fetcher"})
+    await rt.events.emit(cmd.job_id, JobStarted(worker="fetcher"))
 
     async def notify(text: str) -> None:
-        await rt.events.emit(cmd.job_id, "job.message", {"text": text, "level": "warning"})
+        await rt.events.emit(cmd.job_id, JobMessage(text=text, level="warning"))
 
     out = Outcome()
     async with ExchangeClient(rt.settings, notify) as client:
@@ -68,17 +69,16 @@ async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
         segments = await planned(rt, client, cmd)
         await check_cost(rt, client, cmd, market, segments)
         for i, seg in enumerate(segments, 1):
-            await stop_if_ended(rt.pool, cmd.job_id)
+            await stop_if_ended(rt.events, cmd.job_id)
             await run_segment(rt, storage, client, cmd, market["id"], seg, out)
-            await rt.events.emit(cmd.job_id, "job.progress", {
-                "progress": i / len(segments), "last_timestamp": iso(seg.end_ms), "segment": seg.kind})
+            await rt.events.emit(cmd.job_id, JobProgress(progress=i / len(segments), last_timestamp=iso(seg.end_ms),
+                                                         segment=seg.kind))
     for part in out.not_fetched:
         await notify(f"Not fetched {part['start_timestamp']} to {part['end_timestamp']}: {part['reason']}")
-    await rt.events.emit(cmd.job_id, "job.fetched", {
-        "batch_ids": out.batch_ids, "children": out.children, "rows": out.rows,
-        "no_trade_intervals": out.no_trade_intervals, "not_fetched": out.not_fetched,
-        "exchange_calls": client.calls, "failed_calls": client.failed_calls,
-    }, dedup_key="fetched")
+    await rt.events.emit(cmd.job_id, JobFetched(
+        batch_ids=out.batch_ids, children=out.children, rows=out.rows, no_trade_intervals=out.no_trade_intervals,
+        not_fetched=out.not_fetched, exchange_calls=client.calls, failed_calls=client.failed_calls,
+    ), dedup_key="fetched")
     log.info("job.fetched", job_id=str(cmd.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe, rows=out.rows,
              segments=[s.kind for s in segments], batches=len(out.batch_ids), children=len(out.children),
              calls=client.calls, failed_calls=client.failed_calls)

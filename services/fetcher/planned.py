@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from shared.jobs.commands import JobCommand
+from shared.jobs.events.payloads import JobMessage, JobPlanned
 from shared.kraken.client import ExchangeClient
 from shared.kraken.dumps.ohlcvt import member_name
 from shared.planning.cost import estimate_after_dump
@@ -30,18 +31,16 @@ def describe(segments: list[Segment]) -> str:
 
 
 async def planned(rt: Runtime, client: ExchangeClient, cmd: JobCommand) -> list[Segment]:
-    stored = await rt.pool.fetchval(
-        "SELECT data FROM data_job_events WHERE job_id = $1 AND dedup_key = 'planned'", cmd.job_id)
+    stored = await rt.events.find(cmd.job_id, JobPlanned, "planned")
     if stored is not None:
-        return [Segment(**s) for s in stored["segments_raw"]]
+        return [Segment(**s) for s in stored.segments_raw]
     segments = await plan_scope(rt.pool, client, scope_of(cmd), rate_limit_s=rt.settings.kraken_rate_limit_ms / 1000)
-    await rt.events.emit(cmd.job_id, "job.planned", summarize(segments) | {
-        "segments_raw": [asdict(s) for s in segments]}, dedup_key="planned")
-    await rt.events.emit(cmd.job_id, "job.message", {"text": describe(segments), "level": "info"},
-                         dedup_key="plan-message")
+    await rt.events.emit(cmd.job_id, JobPlanned(**summarize(segments), segments_raw=[asdict(s) for s in segments]),
+                         dedup_key="planned")
+    await rt.events.emit(cmd.job_id, JobMessage(text=describe(segments), level="info"), dedup_key="plan-message")
     missing = await missing_member(rt, cmd, segments)
     if missing:
-        await rt.events.emit(cmd.job_id, "job.message", {"text": missing, "level": "warning"}, dedup_key="no-member")
+        await rt.events.emit(cmd.job_id, JobMessage(text=missing, level="warning"), dedup_key="no-member")
     return segments
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from services.fetcher.ohlcvt_stage import StagedYear, stage_member
 from shared.jobs.commands import CandleBatch, JobCommand
+from shared.jobs.events.payloads import BatchWritten
 from shared.kraken.dumps.cache import local_zip
 from shared.lake.layout import year_spans
 from shared.lake.storage import Storage
@@ -21,9 +22,7 @@ from shared.service.runtime import Runtime
 
 
 async def written_batches(rt: Runtime, cmd: JobCommand) -> set[str]:
-    rows = await rt.pool.fetch("SELECT data->>'batch_id' AS batch_id FROM data_job_events"
-                               " WHERE job_id = $1 AND type = 'batch.written'", cmd.job_id)
-    return {r["batch_id"] for r in rows}
+    return {written.batch_id for written in await rt.events.of_type(cmd.job_id, BatchWritten)}
 
 
 async def zip_batches(rt: Runtime, storage: Storage, cmd: JobCommand, seg: Segment) -> tuple[list[CandleBatch], list[str]]:

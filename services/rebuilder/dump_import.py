@@ -14,6 +14,7 @@ import structlog
 from services.rebuilder.cursor import Cursor
 from services.rebuilder.trade_history_csv import iter_trade_batches
 from shared.jobs.commands import JobCommand
+from shared.jobs.events.payloads import JobMessage
 from shared.kraken.dumps.cache import local_zip, sync_dumps
 from shared.kraken.dumps.trade_csv import is_csv_source
 from shared.kraken.dumps.trade_reach import known_stretches
@@ -66,8 +67,8 @@ async def import_dumps(rt: Runtime, storage: Storage, cmd: JobCommand, cursor: C
         log.info("dump.imported", job_id=str(cmd.job_id), files=[s.name for s in stretches],
                  trades=cursor.dump_trades, handover=iso(handover))
         if handover < cmd.end_ms:
-            await rt.events.emit(cmd.job_id, "job.message", {
-                "text": f"The trading-history dump covers up to {iso(handover)}"
-                        f" ({cursor.dump_trades} trades); continuing from Kraken's Trades API",
-                "level": "info"}, dedup_key="handover")
+            await rt.events.emit(cmd.job_id, JobMessage(
+                text=f"The trading-history dump covers up to {iso(handover)}"
+                     f" ({cursor.dump_trades} trades); continuing from Kraken's Trades API",
+                level="info"), dedup_key="handover")
     return handover

@@ -9,7 +9,7 @@ from services.rebuilder import checkpoint
 from services.rebuilder.checkpoint import Checkpoint
 from services.rebuilder.run import Rebuild
 from shared.jobs.commands import JobCommand
-from shared.jobs.lifecycle import has_ended
+from shared.jobs.events.payloads import JobFetched, JobStarted
 from shared.lake.storage import Storage
 from shared.service.runtime import Runtime
 
@@ -17,14 +17,14 @@ log = structlog.get_logger()
 
 
 async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
-    if await has_ended(rt.pool, cmd.job_id):
+    if await rt.events.has_ended(cmd.job_id):
         return
     refused = None
     try:
         saved = await checkpoint.load(rt.pool, cmd.job_id)
     except checkpoint.Refused as exc:
         saved, refused = None, str(exc)
-    await rt.events.emit(cmd.job_id, "job.started", {"worker": "rebuilder", "resumed": saved is not None})
+    await rt.events.emit(cmd.job_id, JobStarted(worker="rebuilder", resumed=saved is not None))
     rebuild = Rebuild(rt, storage, cmd, saved or Checkpoint.start(cmd))
     if refused is not None:
         log.warning("checkpoint.refused", job_id=str(cmd.job_id), reason=refused)
@@ -32,13 +32,12 @@ async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
         await checkpoint.drop(rt.pool, cmd.job_id)
     comparisons, with_dump = await rebuild.run()
     state = rebuild.state
-    await rt.events.emit(cmd.job_id, "job.fetched", {
-        "batch_ids": state.outbox.batch_ids, "trades": state.cursor.trades, "exchange_calls": state.cursor.calls,
-        "dump_trades": state.cursor.dump_trades, "rows": None, "not_fetched": [],
-        "comparisons": comparisons, "dump_comparisons": with_dump,
-        "trade_files": [storage.uri(k) for k in state.raw_trades.files] if state.raw_trades else [],
-        "trades_written": state.raw_trades.written if state.raw_trades else 0,
-    }, dedup_key="fetched")
+    await rt.events.emit(cmd.job_id, JobFetched(
+        batch_ids=state.outbox.batch_ids, trades=state.cursor.trades, exchange_calls=state.cursor.calls,
+        dump_trades=state.cursor.dump_trades, comparisons=comparisons, dump_comparisons=with_dump,
+        trade_files=[storage.uri(k) for k in state.raw_trades.files] if state.raw_trades else [],
+        trades_written=state.raw_trades.written if state.raw_trades else 0,
+    ), dedup_key="fetched")
     await checkpoint.drop(rt.pool, cmd.job_id)
     log.info("job.rebuilt", job_id=str(cmd.job_id), trades=state.cursor.trades, calls=state.cursor.calls,
              dump_trades=state.cursor.dump_trades, batches=len(state.outbox.batch_ids),

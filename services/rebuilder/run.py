@@ -20,6 +20,7 @@ from services.rebuilder.rebuild import page_trades
 from services.rebuilder.sending import send
 from services.rebuilder.trade_store import write_flush
 from shared.jobs.commands import JobCommand
+from shared.jobs.events.payloads import JobMessage
 from shared.jobs.lifecycle import stop_if_ended
 from shared.kraken.client import ExchangeClient
 from shared.lake.storage import Storage
@@ -38,7 +39,7 @@ class Rebuild:
         self.dump_check = DumpCheck(storage, state.dump_comparison, self.stack)
 
     async def notify(self, text: str, level: str = "warning") -> None:
-        await self.rt.events.emit(self.cmd.job_id, "job.message", {"text": text, "level": level})
+        await self.rt.events.emit(self.cmd.job_id, JobMessage(text=text, level=level))
 
     async def run(self) -> tuple[Comparisons, Comparisons]:
         """Rebuilds what the checkpoint has not; the comparisons with Kraken's OHLC and OHLCVT dump."""
@@ -73,7 +74,7 @@ class Rebuild:
             state.cursor.finished = True
         await checkpoint.save(self.rt.pool, cmd.job_id, state)
         await report(self.rt, cmd, state.cursor, reached_ms, done)
-        await stop_if_ended(self.rt.pool, cmd.job_id)
+        await stop_if_ended(self.rt.events, cmd.job_id)
 
     async def send(self, closed: dict[str, pa.Table], force: bool) -> None:
         await send(self.rt, self.cmd, self.state.outbox, closed, force, self.check)

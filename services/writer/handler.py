@@ -6,8 +6,9 @@ from __future__ import annotations
 import structlog
 
 from services.writer.merge import compare_with_stored, merge, split_by_year, ts_bounds
-from services.writer.staged import batch_table
+from services.writer.staged import batch_table, written_key
 from shared.jobs.commands import CandleBatch
+from shared.jobs.events.payloads import BatchWritten, JobMessage
 from shared.lake.comparison import add_comparisons
 from shared.lake.layout import partition_key
 from shared.lake.schema import from_parquet, to_parquet
@@ -65,17 +66,16 @@ async def on_batch(rt: Runtime, storage: Storage, batch: CandleBatch) -> None:
         p.pop("comparison", None)
     if comparison and comparison["differing"]:
         first = comparison["differences"][0]
-        await rt.events.emit(batch.job_id, "job.message", {
-            "text": f"{batch.timeframe}: {comparison['differing']} of {comparison['compared']} {batch.source} candles"
-                    f" differ from the stored ones (first at {first['ts']}: {sorted(first['fields'])};"
-                    f" largest relative difference {comparison['max_rel_diff']:.3g})",
-            "level": "warning"}, dedup_key=f"compare:{batch.batch_id}")
-    await rt.events.emit(batch.job_id, "batch.written", {
-        "batch_id": batch.batch_id, "rows": table.num_rows, "source": batch.source, "timeframe": batch.timeframe,
-        "start_timestamp": iso(ts_ms[0]) if ts_ms else None,
-        "end_timestamp": iso(ts_ms[-1]) if ts_ms else None,
-        "partitions": partitions, "comparison": comparison,
-    }, dedup_key=f"batch:{batch.batch_id}")
+        await rt.events.emit(batch.job_id, JobMessage(
+            text=f"{batch.timeframe}: {comparison['differing']} of {comparison['compared']} {batch.source} candles"
+                 f" differ from the stored ones (first at {first['ts']}: {sorted(first['fields'])};"
+                 f" largest relative difference {comparison['max_rel_diff']:.3g})",
+            level="warning"), dedup_key=f"compare:{batch.batch_id}")
+    await rt.events.emit(batch.job_id, BatchWritten(
+        batch_id=batch.batch_id, rows=table.num_rows, source=batch.source, timeframe=batch.timeframe,
+        start_timestamp=iso(ts_ms[0]) if ts_ms else None, end_timestamp=iso(ts_ms[-1]) if ts_ms else None,
+        partitions=partitions, comparison=comparison,
+    ), dedup_key=written_key(batch))
     if batch.staged:
         await storage.delete(batch.staged)
     log.info("batch.written", job_id=str(batch.job_id), batch_id=batch.batch_id, rows=table.num_rows,

@@ -6,10 +6,16 @@ import pyarrow as pa
 
 from shared.jobs.batches import table_of
 from shared.jobs.commands import CandleBatch
+from shared.jobs.events.payloads import BatchWritten
 from shared.lake.schema import from_parquet
 from shared.lake.storage import Storage
 from shared.platform.errors import PermanentError
 from shared.service.runtime import Runtime
+
+
+def written_key(batch: CandleBatch) -> str:
+    """The dedup key of the batch's batch.written: a batch delivered twice is written once."""
+    return f"batch:{batch.batch_id}"
 
 
 async def batch_table(rt: Runtime, storage: Storage, batch: CandleBatch) -> pa.Table | None:
@@ -20,8 +26,6 @@ async def batch_table(rt: Runtime, storage: Storage, batch: CandleBatch) -> pa.T
     data = await storage.read(batch.staged)
     if data is not None:
         return from_parquet(data)
-    written = await rt.pool.fetchval(
-        "SELECT 1 FROM data_job_events WHERE job_id = $1 AND dedup_key = $2", batch.job_id, f"batch:{batch.batch_id}")
-    if written:
+    if await rt.events.find(batch.job_id, BatchWritten, written_key(batch)) is not None:
         return None
     raise PermanentError(f"staged candles {batch.staged} of batch {batch.batch_id} are missing")

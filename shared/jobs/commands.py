@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 JobType = Literal["fetch", "trade_rebuild"]
+Source = Literal["zip", "rest", "trades"]  # where a batch's candles came from
 
 JOB_SUBJECTS: dict[str, str] = {"fetch": "jobs.fetch", "trade_rebuild": "jobs.trade_rebuild"}
 CANDLES_SUBJECT = "candles.write"
@@ -54,7 +55,7 @@ class CandleBatch(Message):
     exchange: str
     symbol: str
     timeframe: str
-    source: Literal["zip", "rest", "trades"]
+    source: Source
     ts: list[int] = []
     open: list[float] = []
     high: list[float] = []

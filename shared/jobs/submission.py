@@ -9,7 +9,8 @@ from datetime import datetime
 import asyncpg
 
 from shared.jobs.commands import JOB_SUBJECTS, JobCommand
-from shared.jobs.events import EventLog
+from shared.jobs.events.log import EventLog
+from shared.jobs.events.payloads import JobQueued
 from shared.lake.timeframes import from_ms, to_ms
 from shared.platform.bus import Bus
 
@@ -21,7 +22,7 @@ async def store_job(pool: asyncpg.Pool, events: EventLog, cmd: JobCommand, reque
     """None if the job exists already (a producer that restarted submits its children again)."""
     submitted = await pool.fetchval(_INSERT, cmd.job_id, cmd.job_type, cmd.parent_id, cmd.exchange, cmd.symbol,
                                     cmd.timeframe, from_ms(cmd.start_ms), from_ms(cmd.end_ms), cmd.options)
-    await events.emit(cmd.job_id, "job.queued", {"request": request}, dedup_key="queued")
+    await events.emit(cmd.job_id, JobQueued(request=request), dedup_key="queued")
     return submitted
 
 

@@ -14,7 +14,7 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import FetchTimeoutError
 from pydantic import BaseModel, ValidationError
 
-from shared.jobs.events import EventLog
+from shared.jobs.events.log import EventLog
 from shared.jobs.lifecycle import fail
 from shared.platform.bus import Bus
 from shared.platform.errors import JobCancelled, PermanentError

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from shared.jobs.events import EventLog
+from shared.jobs.events.log import EventLog
 from shared.platform.bus import Bus
 from shared.platform.db import create_pool
 from shared.platform.log import setup_logging

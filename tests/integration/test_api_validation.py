@@ -10,10 +10,12 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.api.app import create_app
-from services.api.state import POOL
+from services.api.state import EVENTS
 from services.launcher.embedded import start_nats
-from shared.jobs.events import events_after
+from shared.jobs.asyncapi import document
+from shared.jobs.events.catalog import EVENT_TYPES
 from shared.platform.settings import Settings
+from tests.asyncapi_schema import asyncapi_errors
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 GOOD = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h",
@@ -154,8 +156,18 @@ async def test_metadata_endpoints(api):
     assert ready.status == 200 and (await ready.json())["checks"] == {"postgres": "ok", "nats": "ok"}
     doc = await (await api.get("/api/openapi.json")).json()
     assert "/api/data-jobs" in doc["paths"] and "JobRequest" in doc["components"]["schemas"]
+    assert {"/api/asyncapi.json", "/api/event-types"} <= set(doc["paths"])
     missing = await api.get("/api/data-coverage")
     assert missing.status == 400 and (await missing.json())["field"] == "exchange"
+
+
+async def test_the_bus_contract_is_served(api):
+    resp = await api.get("/api/asyncapi.json")
+    doc = await resp.json()
+    assert resp.status == 200 and doc["asyncapi"] == "3.0.0" and asyncapi_errors(doc) == []
+    assert doc == orjson.loads(orjson.dumps(document()))
+    names = await (await api.get("/api/event-types")).json()
+    assert names == {"types": list(EVENT_TYPES), "terminal": ["job.cancelled", "job.completed", "job.failed"]}
 
 
 async def test_job_that_cannot_be_queued_is_refused_and_failed(database_url, tmp_path):
@@ -171,8 +183,8 @@ async def test_job_that_cannot_be_queued_is_refused_and_failed(database_url, tmp
         ready = await client.get("/readyz")  # says what is down, not its exception text
         assert ready.status == 503 and (await ready.json())["checks"] == {"postgres": "ok", "nats": "unavailable"}
         latest = (await (await client.get("/api/data-jobs?limit=1")).json())[0]
-        events = await events_after(client.app[POOL], uuid.UUID(latest["id"]), 0)
+        events = await client.app[EVENTS].after(uuid.UUID(latest["id"]), 0)
         assert [e.type for e in events] == ["job.queued", "job.failed"]
-        assert "could not queue" in events[-1].data["error"]
+        assert "could not queue" in events[-1].data.error
     finally:
         await client.close()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from shared.jobs.commands import JobCommand
-from shared.jobs.events import EventLog
+from shared.jobs.events.log import EventLog
 from shared.jobs.submission import store_job
 from shared.platform.db import create_pool
 from tests.integration.candles import stored, truth

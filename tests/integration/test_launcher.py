@@ -1,5 +1,6 @@
-"""A launcher killed alone (kill -9) takes its services with it, and the next one starts a single set
-that does not crash-loop."""
+"""The launcher: killed alone (kill -9) it takes its services with it, and the next one starts a single
+set that does not crash-loop; under `make run` a subscriber finds the embedded nats-server, whose port
+is picked at start, in data/nats.url (README, "Events")."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import nats
 import psutil
 import pytest
 
 from services.launcher.embedded import free_port
+from services.launcher.infra import infrastructure
+from shared.platform.settings import Settings
 from tests.integration.servers import fresh_database
 
 pytestmark = pytest.mark.integration
@@ -82,3 +86,12 @@ async def test_a_launcher_killed_alone_leaves_one_set_of_services_and_no_crash_l
         finally:
             again.send_signal(signal.SIGINT)
             assert again.wait(60) == 0
+
+
+async def test_the_embedded_nats_url_is_written_while_it_runs(tmp_path, database_url):
+    with infrastructure(Settings(database_url=database_url, nats_url=None), tmp_path) as env:
+        url = (tmp_path / "nats.url").read_text().strip()
+        assert url == env["NATS_URL"] and url.startswith("nats://127.0.0.1:")
+        nc = await nats.connect(url)
+        await nc.close()
+    assert not (tmp_path / "nats.url").exists()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import uuid
 from datetime import timedelta
 
-import asyncpg
 import nats
 
 from shared.jobs.commands import CANDLES_SUBJECT, CandleBatch
+from shared.jobs.events.log import EventLog
+from shared.jobs.events.payloads import BatchWritten, JobMessage
+from shared.platform.db import create_pool
 from tests.integration.candles import stored, truth
 from tests.integration.client import follow, lake_rows, submit
 from tests.integration.times import NOW, iso
@@ -106,15 +107,14 @@ async def test_a_candle_that_disagrees_with_a_stored_one_is_reported(system, sim
                                  headers={"Nats-Msg-Id": uuid.uuid4().hex})
     await nc.close()
     await _drained(system.env["NATS_URL"])
-    conn = await asyncpg.connect(database_url)
+    pool = await create_pool(database_url)
     try:
-        rows = await conn.fetch("SELECT type, data FROM data_job_events WHERE job_id = $1 ORDER BY seq", job["id"])
+        events = [e.data for e in await EventLog(pool, None).after(uuid.UUID(job["id"]), 0, limit=None)]
     finally:
-        await conn.close()
-    events = [{"type": r["type"], "data": json.loads(r["data"])} for r in rows]
-    written = next(e["data"] for e in events if e["type"] == "batch.written" and e["data"]["batch_id"] == "second-opinion")
-    report = written["comparison"]
+        await pool.close()
+    written = next(e for e in events if isinstance(e, BatchWritten) and e.batch_id == "second-opinion")
+    report = written.comparison
     assert (report["compared"], report["matched"], report["differing"]) == (3, 2, 1)
     assert list(report["differences"][0]["fields"]) == ["high"]
-    assert any(e["type"] == "job.message" and "1 of 3 trades candles differ from the stored ones" in e["data"]["text"]
+    assert any(isinstance(e, JobMessage) and "1 of 3 trades candles differ from the stored ones" in e.text
                for e in events)

@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 
 from services.fetcher.zip_fetch import batch_id_of, zip_batches
 from shared.jobs.commands import JobCommand
-from shared.jobs.events import EventLog
+from shared.jobs.events.log import EventLog
+from shared.jobs.events.payloads import BatchWritten
 from shared.jobs.submission import store_job
 from shared.kraken.dumps.cache import sync_dumps
 from shared.lake.layout import year_spans
@@ -45,9 +46,10 @@ async def test_a_rerun_stages_only_the_years_not_yet_written(simulator, tmp_path
                           member="XBTUSD_1440.csv")
             years = dict(year_spans(seg.fetch_start_ms, seg.fetch_end_ms))
             # The first run got as far as the writer recording 2024.
-            await events.emit(cmd.job_id, "batch.written", {"batch_id": batch_id_of(cmd, years[2024]), "rows": 366})
+            await events.emit(cmd.job_id, BatchWritten(batch_id=batch_id_of(cmd, years[2024]), rows=366, source="zip",
+                                                       timeframe="1d", partitions=[]))
 
-            batches, done = await zip_batches(SimpleNamespace(pool=pool), storage, cmd, seg)
+            batches, done = await zip_batches(SimpleNamespace(pool=pool, events=events), storage, cmd, seg)
         finally:
             await pool.close()
 

@@ -2,8 +2,8 @@
 // Plain browser JavaScript on the JSON API; nothing to build.
 
 const $ = (id) => document.getElementById(id);
-const TERMINAL = new Set(["job.completed", "job.failed", "job.cancelled"]);
-const state = { token: localStorage.getItem("apiToken") || "", exchanges: [], pending: null, following: new Set() };
+// terminal: the event types that end a job, as GET /api/event-types names them.
+const state = { token: localStorage.getItem("apiToken") || "", exchanges: [], pending: null, following: new Set(), terminal: new Set() };
 
 class ApiFailure extends Error {
   constructor(status, body) {
@@ -350,7 +350,7 @@ async function follow(id) {
           const event = JSON.parse(data);
           last = event.seq;
           onEvent(card, event);
-          if (TERMINAL.has(event.type)) done = true;
+          if (state.terminal.has(event.type)) done = true;
         }
       }
     } catch (error) {
@@ -428,6 +428,7 @@ async function main() {
 }
 
 async function load() {
+  state.terminal = new Set((await api("/api/event-types")).terminal);
   await loadExchanges();
   await loadJobs();
 }

@@ -6,13 +6,33 @@ import uuid
 from datetime import UTC, datetime
 
 from services.coverage.job_view import JobView, apply, writes_done
-from shared.jobs.events import JobEvent
+from shared.jobs.events.catalog import EventPayload
+from shared.jobs.events.envelope import JobEvent
+from shared.jobs.events.payloads import (
+    BatchWritten,
+    ChildCompleted,
+    JobCompleted,
+    JobFailed,
+    JobFetched,
+    JobMessage,
+    JobProgress,
+    JobQueued,
+    JobStarted,
+)
+from shared.jobs.events.validation import (
+    ValidationCompleted,
+    ValidationFailed,
+    ValidationQueued,
+    ValidationStarted,
+)
 
 JOB = uuid.uuid4()
+QUEUED = JobQueued(request={})
+STARTED = JobStarted(worker="fetcher")
 
 
-def ev(seq: int, type: str, **data) -> JobEvent:
-    return JobEvent(job_id=JOB, seq=seq, type=type, ts=datetime(2026, 1, 1, 0, seq // 60, seq % 60, tzinfo=UTC), data=data)
+def ev(seq: int, payload: EventPayload) -> JobEvent:
+    return JobEvent(job_id=JOB, seq=seq, ts=datetime(2026, 1, 1, 0, seq // 60, seq % 60, tzinfo=UTC), data=payload)
 
 
 def fold(*events: JobEvent) -> JobView:
@@ -22,18 +42,28 @@ def fold(*events: JobEvent) -> JobView:
     return view
 
 
+def batch_written(batch: str, rows: int, start: str | None = None, end: str | None = None, partitions: tuple = (),
+                  comparison: dict | None = None) -> BatchWritten:
+    return BatchWritten(batch_id=batch, rows=rows, source="rest", timeframe="1h", start_timestamp=start,
+                        end_timestamp=end, partitions=list(partitions), comparison=comparison)
+
+
 def written(seq: int, batch: str, rows: int, start: str, end: str) -> JobEvent:
-    return ev(seq, "batch.written", batch_id=batch, rows=rows, start_timestamp=start, end_timestamp=end,
-              partitions=[{"year": 2026, "rows": rows, "artifact": "file:///lake/year=2026/part-0.parquet"}])
+    partition = {"year": 2026, "rows": rows, "artifact": "file:///lake/year=2026/part-0.parquet", "changed": True}
+    return ev(seq, batch_written(batch, rows, start, end, [partition]))
+
+
+def fetched(*batch_ids: str, **fields) -> JobFetched:
+    return JobFetched(batch_ids=list(batch_ids), exchange_calls=0, **fields)
 
 
 def test_a_job_is_done_only_when_every_announced_batch_is_written():
-    view = fold(ev(1, "job.queued"), ev(2, "job.started"), ev(3, "job.progress", progress=0.5,
-                                                                last_timestamp="2026-01-01T05:00:00Z"),
+    view = fold(ev(1, QUEUED), ev(2, STARTED), ev(3, JobProgress(progress=0.5, last_timestamp="2026-01-01T05:00:00Z")),
                 written(4, "b1", 10, "2026-01-01T00:00:00Z", "2026-01-01T09:00:00Z"))
     assert view.status == "running" and view.progress == 0.475 and not writes_done(view)
     assert view.details["last_timestamp"] == "2026-01-01T05:00:00Z"
-    view = apply(view, ev(5, "job.fetched", batch_ids=["b1", "b2"], not_fetched=[{"reason": "x"}]))
+    gap = {"start_timestamp": "2026-01-01T15:00:00Z", "end_timestamp": "2026-01-01T16:00:00Z", "reason": "x"}
+    view = apply(view, ev(5, fetched("b1", "b2", not_fetched=[gap])))
     assert not writes_done(view) and view.result["rows"] == 10
     view = apply(view, written(6, "b2", 5, "2026-01-01T10:00:00Z", "2026-01-01T14:00:00Z"))
     assert writes_done(view) and view.details["batches_completed"] == 2
@@ -41,35 +71,35 @@ def test_a_job_is_done_only_when_every_announced_batch_is_written():
     assert (view.result["start_timestamp"], view.result["end_timestamp"]) == ("2026-01-01T00:00:00Z",
                                                                               "2026-01-01T14:00:00Z")
     assert view.result["artifacts"] == [{"type": "parquet", "path": "file:///lake/year=2026/part-0.parquet"}]
-    assert view.result["not_fetched"] == [{"reason": "x"}]
-    done = apply(view, ev(7, "job.completed"))
+    assert view.result["not_fetched"] == [gap]
+    done = apply(view, ev(7, JobCompleted(result=view.result)))
     assert (done.status, done.progress, done.finished_at.second) == ("completed", 1.0, 7)
 
 
 def test_a_redelivered_batch_counts_once_and_terminal_is_final():
-    view = fold(ev(1, "job.queued"), ev(2, "job.fetched", batch_ids=["b1"]),
-                written(3, "b1", 4, "a", "b"), written(4, "b1", 4, "a", "b"))
+    view = fold(ev(1, QUEUED), ev(2, fetched("b1")), written(3, "b1", 4, "a", "b"), written(4, "b1", 4, "a", "b"))
     assert view.result["rows"] == 4 and view.details["batches_completed"] == 1
-    failed = fold(ev(1, "job.queued"), ev(2, "job.failed", error="kraken said no"), ev(3, "job.progress", progress=1))
+    failed = fold(ev(1, QUEUED), ev(2, JobFailed(error="kraken said no")),
+                  ev(3, JobProgress(progress=1, last_timestamp="2026-01-01T05:00:00Z")))
     assert failed.status == "failed" and failed.error == "kraken said no"
 
 
 def test_messages_are_kept_in_order_and_bounded():
-    view = fold(*(ev(i, "job.message", text=f"m{i}") for i in range(1, 80)))
+    view = fold(*(ev(i, JobMessage(text=f"m{i}", level="info")) for i in range(1, 80)))
     assert view.details["messages"][-1] == "m79" and len(view.details["messages"]) == 50
 
 
 def test_a_parent_waits_for_its_children_and_adds_their_results():
     child = str(uuid.uuid4())
     seam = {"compared": 1, "matched": 1, "differing": 0, "max_rel_diff": 0.0, "differences": []}
-    view = fold(ev(1, "job.queued"), ev(2, "job.fetched", batch_ids=["b1"], children=[child]),
+    view = fold(ev(1, QUEUED), ev(2, fetched("b1", children=[child])),
                 written(3, "b1", 10, "2026-01-01T00:00:00Z", "2026-01-01T09:00:00Z"))
     assert not writes_done(view) and view.progress == 0.975  # one of two units done
     assert view.result["children"] == [{"id": child, "status": "running"}]
     child_result = {"rows": 7, "start_timestamp": "2026-01-01T10:00:00Z", "end_timestamp": "2026-01-01T16:00:00Z",
                     "artifacts": [{"type": "parquet", "path": "file:///lake/x.parquet"}], "exchange_calls": 3,
                     "comparisons": {"with_stored": seam, "with_kraken_ohlc": {"1m": seam}}}
-    view = apply(view, ev(4, "child.completed", child_id=child, result=child_result))
+    view = apply(view, ev(4, ChildCompleted(child_id=child, status="completed", result=child_result)))
     assert writes_done(view)
     assert view.result["rows"] == 17 and view.result["end_timestamp"] == "2026-01-01T16:00:00Z"
     assert view.result["exchange_calls"] == 3
@@ -84,9 +114,23 @@ def test_seam_comparisons_of_written_batches_are_summed():
         return {"compared": compared, "matched": compared - differing, "differing": differing,
                 "max_rel_diff": 0.1 * differing, "differences": [{"ts": "t", "fields": {}}] * differing}
 
-    view = fold(ev(1, "job.fetched", batch_ids=["b1", "b2"]),
-                ev(2, "batch.written", batch_id="b1", rows=1, partitions=[], comparison=report(2, 0)),
-                ev(3, "batch.written", batch_id="b2", rows=1, partitions=[], comparison=report(3, 1)))
+    view = fold(ev(1, fetched("b1", "b2")), ev(2, batch_written("b1", 1, comparison=report(2, 0))),
+                ev(3, batch_written("b2", 1, comparison=report(3, 1))))
     checks = view.result["comparisons"]["with_stored"]
     assert (checks["compared"], checks["matched"], checks["differing"]) == (5, 4, 1)
     assert checks["max_rel_diff"] == 0.1 and len(checks["differences"]) == 1
+
+
+def test_the_latest_validation_shows_as_it_goes_and_leaves_the_status_alone():
+    first, second = uuid.uuid4(), uuid.uuid4()
+    view = fold(ev(1, QUEUED), ev(2, JobFailed(error="x")), ev(3, ValidationQueued(validation_id=first, timeframes=["1h"])),
+                ev(4, ValidationQueued(validation_id=second, timeframes=["1h", "4h"])),
+                ev(5, ValidationStarted(validation_id=second, timeframes=["1h", "4h"])),
+                ev(6, ValidationCompleted(validation_id=first, ok=True, reports={})))  # the older one: ignored
+    assert view.status == "failed"
+    assert view.details["validation"] == {"validation_id": str(second), "timeframes": ["1h", "4h"],
+                                          "status": "running", "updated_at": "2026-01-01T00:00:05Z"}
+    view = apply(view, ev(7, ValidationFailed(validation_id=second, error="the lake is not readable")))
+    assert view.details["validation"] == {"validation_id": str(second), "timeframes": ["1h", "4h"],
+                                          "error": "the lake is not readable", "status": "failed",
+                                          "updated_at": "2026-01-01T00:00:07Z"}

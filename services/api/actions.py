@@ -19,7 +19,7 @@ from services.api.requests import JobRequest
 from services.api.state import BUS, EVENTS, POOL
 from shared.jobs.commands import VALIDATE_SUBJECT, ValidateCommand
 from shared.jobs.events.payloads import JobQueued
-from shared.jobs.events.validation import ValidationFailed, ValidationQueued
+from shared.jobs.events.validation import ValidationCompleted, ValidationFailed, ValidationQueued
 from shared.jobs.lifecycle import CANCELLED, FAILED, TERMINAL_STATUSES, cancel
 from shared.lake.timeframes import job_timeframes, to_ms
 
@@ -44,7 +44,12 @@ async def _validate(request: web.Request, row: asyncpg.Record) -> web.Response:
                           symbol=row["symbol"], timeframes=job_timeframes(row["timeframe"], row["options"]),
                           start_ms=to_ms(row["start_ts"]), end_ms=to_ms(row["end_ts"]))
     events, queued = request.app[EVENTS], ValidationQueued(validation_id=cmd.validation_id, timeframes=cmd.timeframes)
-    await events.emit(row["id"], queued)
+    # One validation open at a time: the key names the how-many-th this one would be, so of two
+    # requests racing for it the second is refused by the event log itself.
+    ended = len(await events.of_type(row["id"], ValidationCompleted)) + len(await events.of_type(row["id"], ValidationFailed))
+    if await events.emit(row["id"], queued, dedup_key=f"validation:{ended + 1}") is None:
+        raise ApiError(409, "action", "a validation of this job is already queued or running; follow the job's"
+                                      " `validation`", "conflict")
     try:
         await request.app[BUS].publish(VALIDATE_SUBJECT, cmd, msg_id=str(cmd.validation_id))
     except Exception as exc:  # nobody would ever run it: say so in the job

@@ -7,9 +7,10 @@ from aiohttp import web
 from services.api import actions, candles, contracts, jobs, meta, stream
 from services.api.errors import json_errors
 from services.api.guards import require_token, site_guard
+from services.api.limits import StreamSlots
 from services.api.openapi import openapi
 from services.api.page import add_page
-from services.api.state import BUS, EVENTS, POOL, SETTINGS, STORAGE
+from services.api.state import BUS, EVENTS, POOL, SETTINGS, STORAGE, STREAMS
 from shared.jobs.events.log import EventLog
 from shared.lake.storage import open_storage
 from shared.platform.bus import Bus
@@ -31,6 +32,7 @@ async def _connections(app: web.Application):
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[json_errors, site_guard(settings), require_token(settings.api_token)])
     app[SETTINGS] = settings
+    app[STREAMS] = StreamSlots(settings.max_event_streams, settings.max_event_streams_per_client)
     app.cleanup_ctx.append(_connections)
     app.router.add_post("/api/data-jobs", jobs.create_job)
     app.router.add_get("/api/data-jobs", jobs.list_jobs)

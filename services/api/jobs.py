@@ -13,14 +13,15 @@ import structlog
 from aiohttp import web
 
 from services.api.errors import ApiError
+from services.api.limits import QUEUE_RETRY_AFTER_S, client_of, too_many
 from services.api.params import JobsQuery, parse_query
 from services.api.planning import api_client, check_cost, dry_run_body, preview, resolve_range
 from services.api.requests import JobRequest, check_metadata, check_range, check_shape
 from services.api.state import BUS, EVENTS, POOL, SETTINGS
-from services.api.views import SUMMARY_COLUMNS, job_summary, job_view
+from services.api.views import SUMMARY_COLUMNS, job_summary, job_view, ts
 from shared.jobs.commands import JobCommand
 from shared.jobs.lifecycle import fail
-from shared.jobs.submission import enqueue, store_job
+from shared.jobs.submission import Admission, Admitted, QueueFull, admit_job, enqueue
 from shared.kraken.client import RETRYABLE
 from shared.lake.timeframes import to_ms
 from shared.platform.errors import PermanentError
@@ -92,16 +93,28 @@ async def submit(request: web.Request, req: JobRequest, **extra: str) -> web.Res
     cmd = JobCommand(job_id=uuid.uuid4(), job_type=req.job_type, exchange=req.exchange, symbol=req.symbol,
                      timeframe=req.timeframe, start_ms=to_ms(start), end_ms=to_ms(end),
                      options=req.options.model_dump())
-    submitted = await store_job(pool, request.app[EVENTS], cmd, req.model_dump(mode="json"))
+    admission = Admission(client_of(request), settings.max_queued_jobs, settings.max_queued_jobs_per_client)
+    try:
+        admitted = await admit_job(pool, request.app[EVENTS], cmd, req.model_dump(mode="json"), admission)
+    except QueueFull as exc:
+        scope = "per client" if exc.per_client else "in the queue"
+        raise too_many("queued_jobs", exc.limit, scope, QUEUE_RETRY_AFTER_S) from exc
+    location = {"Location": f"/api/data-jobs/{admitted.job_id}"}
+    if admitted.twin:  # the same request is already queued or running: that job is the answer
+        log.info("job.deduplicated", job_id=str(admitted.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe)
+        return web.json_response(_record(admitted, deduplicated=True, **extra), headers=location)
     try:
         await enqueue(request.app[BUS], pool, cmd)
     except Exception as exc:  # the job must not sit "queued" with nobody to run it
         await fail(request.app[EVENTS], cmd.job_id, f"could not queue the job: {exc}")
         raise ApiError(503, "job_queue", "the job queue (NATS) is not reachable; try again", "unavailable") from exc
     log.info("job.submitted", job_id=str(cmd.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe)
-    body = {"id": str(cmd.job_id), "status": "queued", "submitted_at": submitted.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            **extra}
-    return web.json_response(body, status=201, headers={"Location": f"/api/data-jobs/{cmd.job_id}"})
+    return web.json_response(_record(admitted, deduplicated=False, **extra), status=201, headers=location)
+
+
+def _record(admitted: Admitted, **fields: object) -> dict:
+    return {"id": str(admitted.job_id), "status": admitted.status, "submitted_at": ts(admitted.submitted_at),
+            **fields}
 
 
 async def job_row(request: web.Request) -> asyncpg.Record:

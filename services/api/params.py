@@ -25,7 +25,8 @@ def _printable(value: str) -> str:
 # Names of exchanges, pairs and timeframes.
 Name = Annotated[str, AfterValidator(_printable)]
 # Event seqs are PostgreSQL integers.
-Seq = Annotated[int, Field(ge=0, le=2**31 - 1)]
+SEQ_MAX = 2**31 - 1
+Seq = Annotated[int, Field(ge=0, le=SEQ_MAX)]
 
 Q = TypeVar("Q", bound="Query")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
+from services.api.limits import StreamSlots
 from shared.jobs.events.log import EventLog
 from shared.lake.storage import Storage
 from shared.platform.bus import Bus
@@ -15,3 +16,4 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 BUS = web.AppKey("bus", Bus)
 EVENTS = web.AppKey("events", EventLog)
 STORAGE = web.AppKey("storage", Storage)
+STREAMS = web.AppKey("streams", StreamSlots)

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
             "1h": 30 * 366, "4h": 30 * 366, "1d": 30 * 366, "1w": 30 * 366, "2w": 30 * 366,
         }
     )
+    # Caps of the API (429 with Retry-After past them): jobs waiting in the queue, in all and per
+    # client (its address), and event streams open at once.
+    max_queued_jobs: int = 100
+    max_queued_jobs_per_client: int = 20
+    max_event_streams: int = 200
+    max_event_streams_per_client: int = 20
     log_level: str = "info"
     # REST candles that closed less than this long before they were fetched may still be revised by
     # Kraken: the ledger marks them provisional and the next refresh fetches them again.

@@ -177,7 +177,9 @@ async def test_job_that_cannot_be_queued_is_refused_and_failed(database_url, tmp
     try:
         nats_proc.terminate()
         nats_proc.wait(10)
-        resp = await client.post("/api/data-jobs", json=GOOD)
+        # A range of its own: the same request as an earlier test's queued job would get that job back.
+        own = GOOD | {"start_timestamp": (NOW - timedelta(days=4)).isoformat()}
+        resp = await client.post("/api/data-jobs", json=own)
         body = await resp.json()
         assert resp.status == 503 and body["field"] == "job_queue", body
         ready = await client.get("/readyz")  # says what is down, not its exception text

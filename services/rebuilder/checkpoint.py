@@ -115,3 +115,10 @@ async def save(pool: asyncpg.Pool, job_id: UUID, checkpoint: Checkpoint) -> None
 
 async def drop(pool: asyncpg.Pool, job_id: UUID) -> None:
     await pool.execute("DELETE FROM rebuild_checkpoints WHERE job_id = $1", job_id)
+
+
+async def drop_ended(pool: asyncpg.Pool) -> None:
+    """Checkpoints are kept until their job has ended, whatever the rebuilder has announced, and then
+    dropped here, by whichever rebuilder takes the next command."""
+    await pool.execute("DELETE FROM rebuild_checkpoints c USING data_jobs j WHERE j.id = c.job_id"
+                       " AND j.status IN ('completed', 'failed', 'cancelled')")

@@ -14,10 +14,17 @@ from shared.lake.storage import Storage
 from shared.service.runtime import Runtime
 
 log = structlog.get_logger()
+FETCHED = "fetched"  # the dedup key of a rebuild's job.fetched: it is announced once
 
 
 async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
+    await checkpoint.drop_ended(rt.pool)
     if await rt.events.has_ended(cmd.job_id):
+        return
+    if await rt.events.find(cmd.job_id, JobFetched, FETCHED) is not None:
+        # Delivered again after this job's rebuild was announced whole (a NATS restart, a slow
+        # writer): the writer and coverage finish the job; rebuilding would page every trade again.
+        log.info("job.already_fetched", job_id=str(cmd.job_id))
         return
     refused = None
     try:
@@ -37,8 +44,7 @@ async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
         dump_trades=state.cursor.dump_trades, comparisons=comparisons, dump_comparisons=with_dump,
         trade_files=[storage.uri(k) for k in state.raw_trades.files] if state.raw_trades else [],
         trades_written=state.raw_trades.written if state.raw_trades else 0,
-    ), dedup_key="fetched")
-    await checkpoint.drop(rt.pool, cmd.job_id)
+    ), dedup_key=FETCHED)
     log.info("job.rebuilt", job_id=str(cmd.job_id), trades=state.cursor.trades, calls=state.cursor.calls,
              dump_trades=state.cursor.dump_trades, batches=len(state.outbox.batch_ids),
              dump_compared={tf: r["compared"] for tf, r in with_dump.items()})

@@ -7,11 +7,14 @@ import asyncio
 import math
 from datetime import datetime, timedelta
 
+import nats
 import numpy as np
 import pyarrow.dataset as ds
 
+from shared.jobs.commands import JOB_SUBJECTS, JobCommand
+from shared.lake.timeframes import to_ms
 from tests.integration.candles import truth
-from tests.integration.client import get_json, lake_rows, run_job
+from tests.integration.client import follow, get_json, lake_rows, run_job, submit
 from tests.integration.rebuilds import MINUTES, close_enough, rebuild_request, rebuilt
 from tests.integration.times import NOW, iso
 
@@ -99,3 +102,44 @@ async def test_fill_writes_a_flat_candle_for_every_bucket_without_trades(system,
         assert filled and all(r["volume"] == 0 and r["vwap"] is None and r["source"] == "trades" and
                               r["open"] == r["high"] == r["low"] == r["close"] == prev["close"] for prev, r in filled)
         assert close_enough(rebuilt([r for r in rows if r["trades"] > 0], start, end), want), tf
+
+
+async def test_a_command_delivered_again_after_job_fetched_makes_no_more_trades_calls(system, simulator):
+    """The writer is down, so the job cannot complete after its rebuild is announced; the command
+    comes again (as after a NATS restart) and is acknowledged without paging a trade."""
+    start, end = NOW - timedelta(hours=140), NOW - timedelta(hours=138)
+    system.kill("writer")
+    fetched = asyncio.Event()
+
+    async def on_event(event: dict) -> None:
+        if event["type"] == "job.fetched":
+            fetched.set()
+
+    job = await submit(system.api, rebuild_request(start, end, "ETH/USD"))
+    following = asyncio.create_task(follow(system.api, job["id"], on_event=on_event))
+    try:
+        await asyncio.wait_for(fetched.wait(), 120)
+        calls_after_fetched = simulator.stats().get("Trades", 0)
+        cmd = JobCommand(job_id=job["id"], job_type="trade_rebuild", exchange="kraken", symbol="ETH/USD",
+                         timeframe="1m", start_ms=to_ms(start), end_ms=to_ms(end),
+                         options={"timeframes": ["5m", "15m", "1h"], "confirm": True})
+        nc = await nats.connect(system.env["NATS_URL"])
+        try:
+            await nc.jetstream().publish(JOB_SUBJECTS["trade_rebuild"], cmd.model_dump_json().encode(),
+                                         headers={"Nats-Msg-Id": f"{job['id']}:again"})
+        finally:
+            await nc.close()
+        log = system.log_dir / "rebuilder.log"
+        for _ in range(120):
+            if "job.already_fetched" in log.read_text():
+                break
+            await asyncio.sleep(0.25)
+        assert "job.already_fetched" in log.read_text(), system.logs()
+        assert simulator.stats().get("Trades", 0) == calls_after_fetched
+    finally:
+        system.start("writer")
+    events = await asyncio.wait_for(following, 120)
+    assert events[-1]["type"] == "job.completed"
+    assert [e["type"] for e in events].count("job.started") == 1
+    assert close_enough(rebuilt(lake_rows(system.lake, "ETH/USD", "1m"), start, end),
+                        truth(simulator, "ETH/USD", 1, start, end))

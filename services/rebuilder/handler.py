@@ -10,6 +10,7 @@ from services.rebuilder.checkpoint import Checkpoint
 from services.rebuilder.run import Rebuild
 from shared.jobs.commands import JobCommand
 from shared.jobs.events.payloads import JobFetched, JobStarted
+from shared.lake.layout import public_artifact
 from shared.lake.storage import Storage
 from shared.service.runtime import Runtime
 
@@ -42,7 +43,8 @@ async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
     await rt.events.emit(cmd.job_id, JobFetched(
         batch_ids=state.outbox.batch_ids, trades=state.cursor.trades, exchange_calls=state.cursor.calls,
         dump_trades=state.cursor.dump_trades, comparisons=comparisons, dump_comparisons=with_dump,
-        trade_files=[storage.uri(k) for k in state.raw_trades.files] if state.raw_trades else [],
+        trade_files=[public_artifact(k, rt.settings.lake_public_url) for k in state.raw_trades.files]
+        if state.raw_trades else [],
         trades_written=state.raw_trades.written if state.raw_trades else 0,
     ), dedup_key=FETCHED)
     log.info("job.rebuilt", job_id=str(cmd.job_id), trades=state.cursor.trades, calls=state.cursor.calls,

@@ -10,7 +10,7 @@ from services.writer.staged import batch_table, written_key
 from shared.jobs.commands import CandleBatch
 from shared.jobs.events.payloads import BatchWritten, JobMessage
 from shared.lake.comparison import add_comparisons
-from shared.lake.layout import partition_key
+from shared.lake.layout import partition_key, public_artifact
 from shared.lake.schema import from_parquet, to_parquet
 from shared.lake.storage import Storage
 from shared.lake.timeframes import iso, millis
@@ -39,7 +39,8 @@ async def write_partition(rt: Runtime, storage: Storage, batch: CandleBatch, yea
             " SET rows = $5, first_ts = $6, last_ts = $7, artifact = $8, updated_at = now()",
             batch.exchange, batch.symbol, batch.timeframe, year, merged.num_rows, first, last, storage.uri(key),
         )
-    return {"year": year, "rows": merged.num_rows, "artifact": storage.uri(key), "changed": changed,
+    return {"year": year, "rows": merged.num_rows, "artifact": public_artifact(key, rt.settings.lake_public_url),
+            "changed": changed,
             "comparison": comparison}
 
 

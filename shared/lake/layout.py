@@ -40,3 +40,9 @@ def year_spans(start_ms: int, end_ms: int) -> list[tuple[int, tuple[int, int]]]:
         spans.append((year, (lo, hi)))
         lo = hi
     return spans
+
+
+def public_artifact(key: str, public_base_url: str | None) -> str:
+    """How a job's result names a file of the lake: under LAKE_PUBLIC_URL where one is set, else by
+    its key (`candles/exchange=…/…`), never by where this server keeps it."""
+    return f"{public_base_url.rstrip('/')}/{key}" if public_base_url else key

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     nats_url: str | None = None
     storage_url: str = "file://./data"
     s3_endpoint_url: str | None = None
+    # Where users reach the lake's files (an S3 bucket's URL, a file share): job results name their
+    # artifacts under it. Unset: by their key in the lake (candles/exchange=…/…).
+    lake_public_url: str | None = None
     kraken_api_url: str = "https://api.kraken.com"
     kraken_ohlcvt_source: str | None = None
     kraken_trades_source: str | None = None

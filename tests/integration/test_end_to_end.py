@@ -42,7 +42,8 @@ async def test_fetch_job_end_to_end(system, simulator):
     assert view["status"] == "completed" and view["progress"] == 1.0
     assert view["result"]["rows"] == len(expected)
     assert view["result"]["start_timestamp"] == iso(datetime.fromtimestamp(expected[0][0] / 1000, UTC))
-    assert view["result"]["artifacts"][0]["path"].endswith("year=2026/part-0.parquet")
+    artifact = view["result"]["artifacts"][0]["path"]  # lake-relative: no path of the server shows
+    assert artifact.startswith("candles/exchange=kraken/") and artifact.endswith("year=2026/part-0.parquet")
     assert view["details"]["batches_completed"] == -(-len(expected) // 20)
     assert view["result"]["not_fetched"] == []
 

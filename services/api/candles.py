@@ -21,7 +21,7 @@ from services.api.state import STORAGE
 from shared.lake.layout import symbol_dir
 from shared.lake.reading import read_years
 from shared.lake.schema import PARQUET_OPTIONS, SCHEMA
-from shared.lake.timeframes import job_timeframes, to_ms
+from shared.lake.timeframes import ISO_FORMAT, job_timeframes, to_ms
 
 CHUNK_BYTES = 1 << 20
 CSV_SLICE_ROWS = 20_000  # about 1.5 MB of CSV
@@ -32,7 +32,7 @@ def as_csv(table: pa.Table) -> bytes:
     """ISO-8601 UTC times, the rest as stored; vwap and trades empty where unknown."""
     # Candles open on whole seconds; in seconds, %S prints no fraction.
     seconds = pc.cast(table.column("ts"), pa.timestamp("s", tz="UTC"), safe=False)
-    text = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
+    text = pc.strftime(seconds, format=ISO_FORMAT)
     sink = io.BytesIO()
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     pacsv.write_csv(table.set_column(0, "ts", text), sink, options)

@@ -1,4 +1,5 @@
-"""Timeframes the system accepts, and Kraken's epoch-aligned bucketing."""
+"""Timeframes the system accepts, Kraken's epoch-aligned bucketing, and how the system writes a moment:
+ms since the epoch inside, ISO-8601 UTC to the second outside."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ MINUTES: dict[str, int] = {
     "1w": 10080,
     "2w": 20160,
 }
+
+# A moment as the API, the events and the CSV downloads write it.
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 # Intervals Kraken's OHLC endpoint serves (2w is not one of them: it is derived from 1w).
 KRAKEN_OHLC_MINUTES = (1, 5, 15, 30, 60, 240, 1440, 10080, 21600)
@@ -44,8 +48,13 @@ def from_ms(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def iso(ms: int) -> str:
-    return from_ms(ms).strftime("%Y-%m-%dT%H:%M:%SZ")
+def iso(moment: int | datetime) -> str:
+    """A moment (ms since the epoch, or a datetime: a naive one is taken as UTC) in ISO_FORMAT."""
+    if not isinstance(moment, datetime):
+        moment = from_ms(moment)
+    elif moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime(ISO_FORMAT)
 
 
 def job_timeframes(timeframe: str, options: dict) -> list[str]:

@@ -15,10 +15,11 @@ import argparse
 import asyncio
 import time
 
+from shared.kraken.constants import TRADES_PAGE
+
 PAIR, PAIR_ID = "BTC/USD", "XBTUSD"
 NOW = "2026-11-20T12:00:00Z"
 DAY_NS = 86_400 * 10**9
-PAGE = 1000
 TIMEFRAMES = ["1m", "5m", "15m", "1h", "4h", "1d"]
 
 
@@ -29,9 +30,9 @@ def busy_range(sim, calls: int) -> tuple[int, int]:
     reaches the end: the paging stops on it, with no extra call for a short page."""
     start_ns = (sim.now_ns() // DAY_NS - 60) * DAY_NS  # a day boundary two months back
     span = DAY_NS
-    while (tape := sim.trades(PAIR_ID, start_ns, start_ns + span)).n < calls * PAGE:
+    while (tape := sim.trades(PAIR_ID, start_ns, start_ns + span)).n < calls * TRADES_PAGE:
         span *= 2
-    return start_ns // 10**6, int(tape.ts_ns[calls * PAGE - 1]) // 10**6
+    return start_ns // 10**6, int(tape.ts_ns[calls * TRADES_PAGE - 1]) // 10**6
 
 
 async def run(calls: int, spacing_ms: int) -> dict:
@@ -60,7 +61,7 @@ async def run(calls: int, spacing_ms: int) -> dict:
                 candles += sum(t.num_rows for t in out.values())
 
             started = time.perf_counter()
-            await page_trades(client, market["id"], cursor, end_ms, on_page)
+            await page_trades(client, market.id, cursor, end_ms, on_page)
             seconds = time.perf_counter() - started
         return {"trades": cursor.trades, "calls": cursor.calls, "seconds": seconds, "candles": candles,
                 "rate_limited": sim.stats().get("rate_limited", 0)}
@@ -73,12 +74,12 @@ def main(argv: list[str] | None = None) -> list[tuple[str, bool]]:
     ap.add_argument("--spacing-ms", type=int, default=1200, help="call spacing, as KRAKEN_RATE_LIMIT_MS")
     args = ap.parse_args(argv)
     res = asyncio.run(run(5 if args.quick else args.calls, args.spacing_ms))
-    bound = PAGE / (args.spacing_ms / 1000)
+    bound = TRADES_PAGE / (args.spacing_ms / 1000)
     rate = res["trades"] / res["seconds"]
     fraction = rate / bound
     print(f"  {res['trades']:,} trades in {res['calls']} Trades calls, {res['seconds']:.1f} s,"
           f" {res['candles']:,} candles; calls refused by the exchange's rate limit: {res['rate_limited']}")
-    print(f"  REST path: {rate:,.0f} trades/s; bound at {PAGE:,} trades per call, one call per"
+    print(f"  REST path: {rate:,.0f} trades/s; bound at {TRADES_PAGE:,} trades per call, one call per"
           f" {args.spacing_ms} ms: {bound:,.0f} trades/s")
     checks = [
         # Paging waits for the first call's slot too, so N calls span about N spacings: ~0.9 is the ceiling.

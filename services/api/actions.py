@@ -21,7 +21,7 @@ from shared.jobs.commands import VALIDATE_SUBJECT, ValidateCommand
 from shared.jobs.events.payloads import JobQueued
 from shared.jobs.events.validation import ValidationCompleted, ValidationFailed, ValidationQueued
 from shared.jobs.lifecycle import CANCELLED, FAILED, TERMINAL_STATUSES, cancel
-from shared.lake.timeframes import job_timeframes, to_ms
+from shared.jobs.submission import command_of
 
 
 class ActionRequest(BaseModel):
@@ -40,9 +40,9 @@ async def job_action(request: web.Request) -> web.Response:
 async def _validate(request: web.Request, row: asyncpg.Record) -> web.Response:
     if row["status"] not in TERMINAL_STATUSES:
         raise ApiError(409, "action", f"the job is {row['status']}; validate it once it has ended", "conflict")
-    cmd = ValidateCommand(job_id=row["id"], validation_id=uuid.uuid4(), exchange=row["exchange"],
-                          symbol=row["symbol"], timeframes=job_timeframes(row["timeframe"], row["options"]),
-                          start_ms=to_ms(row["start_ts"]), end_ms=to_ms(row["end_ts"]))
+    job = command_of(row)
+    cmd = ValidateCommand(job_id=job.job_id, validation_id=uuid.uuid4(), exchange=job.exchange,
+                          symbol=job.symbol, timeframes=job.timeframes, start_ms=job.start_ms, end_ms=job.end_ms)
     events, queued = request.app[EVENTS], ValidationQueued(validation_id=cmd.validation_id, timeframes=cmd.timeframes)
     # One validation open at a time: the key names the how-many-th this one would be, so of two
     # requests racing for it the second is refused by the event log itself.
@@ -73,7 +73,7 @@ async def _resume(request: web.Request, row: asyncpg.Record) -> web.Response:
 async def _download(request: web.Request, row: asyncpg.Record) -> web.Response:
     base = f"/api/data-jobs/{row['id']}/candles"
     links = [{"timeframe": tf, "format": fmt, "url": f"{base}?timeframe={tf}&format={fmt}"}
-             for tf in job_timeframes(row["timeframe"], row["options"]) for fmt in ("parquet", "csv")]
+             for tf in command_of(row).timeframes for fmt in ("parquet", "csv")]
     return web.json_response({"job_id": str(row["id"]), "action": "download", "downloads": links,
                               "artifacts": (row["result"] or {}).get("artifacts", [])})
 

@@ -18,10 +18,11 @@ from services.api.errors import ApiError
 from services.api.jobs import job_row
 from services.api.params import CandlesQuery, parse_query
 from services.api.state import STORAGE
+from shared.jobs.submission import command_of
 from shared.lake.layout import symbol_dir
 from shared.lake.reading import read_years
 from shared.lake.schema import PARQUET_OPTIONS, SCHEMA
-from shared.lake.timeframes import job_timeframes, to_ms
+from shared.lake.timeframes import ISO_FORMAT
 
 CHUNK_BYTES = 1 << 20
 CSV_SLICE_ROWS = 20_000  # about 1.5 MB of CSV
@@ -32,7 +33,7 @@ def as_csv(table: pa.Table) -> bytes:
     """ISO-8601 UTC times, the rest as stored; vwap and trades empty where unknown."""
     # Candles open on whole seconds; in seconds, %S prints no fraction.
     seconds = pc.cast(table.column("ts"), pa.timestamp("s", tz="UTC"), safe=False)
-    text = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
+    text = pc.strftime(seconds, format=ISO_FORMAT)
     sink = io.BytesIO()
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     pacsv.write_csv(table.set_column(0, "ts", text), sink, options)
@@ -41,17 +42,17 @@ def as_csv(table: pa.Table) -> bytes:
 
 async def job_candles(request: web.Request) -> web.StreamResponse:
     row = await job_row(request)
-    held = job_timeframes(row["timeframe"], row["options"])
+    job = command_of(row)
     query = parse_query(CandlesQuery, request)
-    timeframe, fmt = query.timeframe or row["timeframe"], query.format
-    if timeframe not in held:
-        raise ApiError(400, "timeframe", f"this job stored {', '.join(held)}, not {timeframe!r}")
+    timeframe, fmt = query.timeframe or job.timeframe, query.format
+    if timeframe not in job.timeframes:
+        raise ApiError(400, "timeframe", f"this job stored {', '.join(job.timeframes)}, not {timeframe!r}")
     start, end = row["start_ts"], row["end_ts"]
     name = (f"{row['exchange']}_{symbol_dir(row['symbol'])}_{timeframe}_{start:%Y%m%dT%H%M}_{end:%Y%m%dT%H%M}"
             f".{fmt}")
     response = web.StreamResponse(headers={"Content-Type": TYPES[fmt],
                                            "Content-Disposition": f'attachment; filename="{name}"'})
-    years = read_years(request.app[STORAGE], row["exchange"], row["symbol"], timeframe, to_ms(start), to_ms(end))
+    years = read_years(request.app[STORAGE], job.exchange, job.symbol, timeframe, job.start_ms, job.end_ms)
     if fmt == "csv":
         await response.prepare(request)
         await response.write(",".join(SCHEMA.names).encode() + b"\n")  # pyarrow would quote every name

@@ -13,7 +13,8 @@ from shared.kraken.client import ExchangeClient
 from shared.lake.timeframes import from_ms, iso, millis, to_ms
 from shared.ledger import intervals as ledger
 from shared.ledger import store as ledger_store
-from shared.planning.cost import estimate_after_dump
+from shared.planning.confirm import needs_confirm, refusal
+from shared.planning.cost import estimate_after_dump, estimate_plan_trades
 from shared.planning.inputs import Scope, dump_extents, plan_scope
 from shared.planning.planner import earliest_start
 from shared.planning.summary import summarize
@@ -33,9 +34,8 @@ def scope_of(req: JobRequest, start_ms: int, end_ms: int) -> Scope:
 
 async def _first_trade_ms(client: ExchangeClient, symbol: str) -> int | None:
     market = await client.market(symbol)
-    result = await client.trades(market["id"], since=0, count=1)
-    rows = next((v for k, v in result.items() if k != "last"), [])
-    return int(float(rows[0][2]) * 1000) if rows else None
+    page = await client.trades(market.id, since=0, count=1)
+    return page.times_ms()[0] if len(page) else None
 
 
 async def resolve_range(pool: asyncpg.Pool, client: ExchangeClient, req: JobRequest) -> tuple[datetime, datetime]:
@@ -65,40 +65,28 @@ async def preview(pool: asyncpg.Pool, client: ExchangeClient, settings: Settings
     rate = settings.kraken_rate_limit_ms / 1000
     start_ms, end_ms = to_ms(start), to_ms(end)
     if req.job_type == "trade_rebuild":
-        estimate = await _rebuild_estimate(pool, client, settings, req, start_ms, end_ms)
+        # A rebuild's Trades calls: the trading-history dump's part costs none.
+        estimate = await estimate_after_dump(pool, client, settings, req.exchange, req.symbol, start_ms,
+                                             end_ms)
         return {"job_type": "trade_rebuild", "estimate": estimate, "calls": estimate["calls"]}
     scope = scope_of(req, start_ms, end_ms)
     segments = await plan_scope(pool, client, scope, rate_limit_s=rate)
-    trades = [s for s in segments if s.kind == "trades"]
-    if trades:
-        lo, hi = trades[0].fetch_start_ms, trades[-1].fetch_end_ms
-        sample = await _rebuild_estimate(pool, client, settings, req, lo, hi)
+    sample = await estimate_plan_trades(pool, client, settings, req.exchange, req.symbol, segments)
+    if sample is not None:
         # The density of the part the Trades API must fetch (none where the trading-history dump
-        # holds it all); spread over every trades segment, it errs on the high side.
+        # holds it all), spread over every trades segment.
         segments = await plan_scope(pool, client, scope, rate_limit_s=rate,
                                     trades_per_ms=sample["density_per_hour"] / 3_600_000)
     summary = summarize(segments)
     return {"job_type": "fetch", "plan": summary, "calls": summary["totals"]["calls"]}
 
 
-async def _rebuild_estimate(pool: asyncpg.Pool, client: ExchangeClient, settings: Settings, req: JobRequest,
-                            start_ms: int, end_ms: int) -> dict:
-    """A rebuild's Trades calls: the trading-history dump's part costs none."""
-    market = await client.market(req.symbol)
-    return await estimate_after_dump(pool, client, settings, req.exchange, req.symbol, market, start_ms, end_ms)
-
-
 def check_cost(req: JobRequest, settings: Settings, cost: dict) -> None:
-    limit = settings.rebuild_confirm_calls
-    if cost["calls"] > limit and not req.options.confirm:
-        hours = cost["calls"] * settings.kraken_rate_limit_ms / 3_600_000
-        raise ApiError(422, "options.confirm",
-                       f"this job needs about {cost['calls']} Kraken calls (~{hours:.1f} h at the rate limit),"
-                       f" above the limit of {limit}; see the plan with options.dry_run, then resubmit with"
-                       f" options.confirm=true", "confirmation_required")
+    if (reason := refusal(cost["calls"], req.options.confirm, settings)) is not None:
+        raise ApiError(422, "options.confirm", reason, "confirmation_required")
 
 
 def dry_run_body(req: JobRequest, start: datetime, end: datetime, cost: dict, settings: Settings) -> dict:
     return {"dry_run": True, "exchange": req.exchange, "symbol": req.symbol, "timeframe": req.timeframe,
-            "start_timestamp": iso(to_ms(start)), "end_timestamp": iso(to_ms(end)),
-            "needs_confirm": cost["calls"] > settings.rebuild_confirm_calls, **cost}
+            "start_timestamp": iso(start), "end_timestamp": iso(end),
+            "needs_confirm": needs_confirm(cost["calls"], settings), **cost}

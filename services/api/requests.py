@@ -10,6 +10,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.api.errors import ApiError
 from services.api.params import Name
+from shared.lake.timeframes import iso
 from shared.platform.settings import Settings
 
 # Clocks differ a little between client and server; a range ending this far ahead is still "now".
@@ -106,7 +107,7 @@ def check_range(req: JobRequest, settings: Settings, start: datetime, end: datet
     if end <= start:
         raise ApiError(422, "end_timestamp", "must be after start_timestamp")
     if (end - now).total_seconds() > CLOCK_SKEW_S:
-        raise ApiError(422, "end_timestamp", f"is in the future (now is {now:%Y-%m-%dT%H:%M:%SZ})")
+        raise ApiError(422, "end_timestamp", f"is in the future (now is {iso(now)})")
     days = (end - start).total_seconds() / 86_400
     limit = settings.max_range_days.get(req.timeframe)
     if limit is not None and days > limit:

@@ -11,7 +11,7 @@ from shared.ledger.intervals import Interval
 
 
 def ts(value: datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+    return iso(value) if value is not None else None
 
 
 # What a listing shows, and so all it reads: never the JSON columns (details, result) of 500 jobs.

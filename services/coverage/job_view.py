@@ -26,6 +26,7 @@ from shared.jobs.events.validation import (
     ValidationStarted,
 )
 from shared.jobs.lifecycle import COMPLETED, TERMINAL_STATUSES, next_status
+from shared.lake.timeframes import iso
 
 MAX_MESSAGES = 50
 VALIDATION_STATUS = {ValidationQueued: "queued", ValidationStarted: "running", ValidationCompleted: "completed",
@@ -84,7 +85,7 @@ def _validation(view: JobView, event: JobEvent, validation: ValidationEvent) -> 
         # A failure that does not repeat the timeframes keeps those the validation was asked for.
         view.details["validation"] = {**latest, **validation.model_dump(mode="json", exclude_none=True),
                                       "status": VALIDATION_STATUS[type(validation)],
-                                      "updated_at": event.ts.strftime("%Y-%m-%dT%H:%M:%SZ")}
+                                      "updated_at": iso(event.ts)}
 
 
 def apply(view: JobView, event: JobEvent) -> JobView:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 import structlog
 
+from shared.kraken.answers import Market
 from shared.kraken.client import ExchangeClient
 from shared.platform.settings import Settings
 
@@ -18,16 +19,15 @@ ON CONFLICT (exchange, symbol) DO UPDATE SET exchange_id = $2, altname = $3, wsn
 """
 
 
-def market_row(market: dict, enabled: set[str]) -> tuple:
-    info = market.get("info") or {}
-    return (market["symbol"], market["id"], info.get("altname"), info.get("wsname"), market.get("base"),
-            market.get("quote"), bool(market.get("active", True)), market["symbol"] in enabled)
+def market_row(market: Market, enabled: set[str]) -> tuple:
+    return (market.symbol, market.id, market.altname, market.wsname, market.base, market.quote, market.active,
+            market.symbol in enabled)
 
 
 async def sync_markets(pool: asyncpg.Pool, settings: Settings) -> int:
     async with ExchangeClient(settings) as client:
         markets = await client.markets()
-    rows = [market_row(m, set(settings.enabled_markets)) for m in markets.values() if m.get("spot", True)]
+    rows = [market_row(m, set(settings.enabled_markets)) for m in markets if m.spot]
     async with pool.acquire() as conn:
         await conn.executemany(_UPSERT, rows)
     log.info("markets.synced", exchange="kraken", markets=len(rows))

@@ -67,10 +67,10 @@ async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
         if cmd.options.get("seed_from_zip", True):
             await sync_ohlcvt(rt, storage, cmd.job_id, notify)
         segments = await planned(rt, client, cmd)
-        await check_cost(rt, client, cmd, market, segments)
+        await check_cost(rt, client, cmd, segments)
         for i, seg in enumerate(segments, 1):
             await stop_if_ended(rt.events, cmd.job_id)
-            await run_segment(rt, storage, client, cmd, market["id"], seg, out)
+            await run_segment(rt, storage, client, cmd, market.id, seg, out)
             await rt.events.emit(cmd.job_id, JobProgress(progress=i / len(segments), last_timestamp=iso(seg.end_ms),
                                                          segment=seg.kind))
     for part in out.not_fetched:

@@ -8,9 +8,11 @@ from dataclasses import asdict
 from shared.jobs.commands import JobCommand
 from shared.jobs.events.payloads import JobMessage, JobPlanned
 from shared.kraken.client import ExchangeClient
+from shared.kraken.constants import DUMP_INTERVAL
 from shared.kraken.dumps.ohlcvt import member_name
-from shared.planning.cost import estimate_after_dump
-from shared.planning.inputs import DUMP_MINUTES, Scope, plan_scope
+from shared.planning.confirm import refusal
+from shared.planning.cost import estimate_plan_trades
+from shared.planning.inputs import Scope, plan_scope
 from shared.planning.planner import Segment
 from shared.planning.summary import summarize
 from shared.platform.errors import PermanentError
@@ -46,7 +48,7 @@ async def planned(rt: Runtime, client: ExchangeClient, cmd: JobCommand) -> list[
 
 async def missing_member(rt: Runtime, cmd: JobCommand, segments: list[Segment]) -> str | None:
     """Says so when dumps are cached but none has this market's file for this interval."""
-    minutes = DUMP_MINUTES.get(cmd.timeframe)
+    minutes = DUMP_INTERVAL.get(cmd.timeframe)
     if minutes is None or not cmd.options.get("seed_from_zip", True) or any(s.kind == "zip" for s in segments):
         return None
     row = await rt.pool.fetchrow(
@@ -60,20 +62,16 @@ async def missing_member(rt: Runtime, cmd: JobCommand, segments: list[Segment]) 
             " instead")
 
 
-async def check_cost(rt: Runtime, client: ExchangeClient, cmd: JobCommand, market: dict,
-                     segments: list[Segment]) -> None:
+async def check_cost(rt: Runtime, client: ExchangeClient, cmd: JobCommand, segments: list[Segment]) -> None:
     """A plan whose trade rebuilds would take longer than the confirm limit allows runs only when the
     job was confirmed: the estimate samples Kraken's Trades near both ends of the part of the rebuild
     range that the trading-history dump does not hold."""
-    trades = [s for s in segments if s.kind == "trades"]
-    if not trades or cmd.options.get("confirm"):
+    confirmed = bool(cmd.options.get("confirm"))
+    if confirmed:
+        return  # sampling Kraken's Trades would cost calls for nothing
+    estimate = await estimate_plan_trades(rt.pool, client, rt.settings, cmd.exchange, cmd.symbol, segments)
+    if estimate is None:
         return
-    estimate = await estimate_after_dump(rt.pool, client, rt.settings, cmd.exchange, cmd.symbol, market,
-                                         trades[0].fetch_start_ms, trades[-1].fetch_end_ms)
-    calls = estimate["calls"] + len(trades) - 1
-    if calls > rt.settings.rebuild_confirm_calls:
-        raise PermanentError(
-            f"the plan rebuilds {estimate['trades']} trades from Kraken's Trades API, about {calls} calls"
-            f" (~{calls * rt.settings.kraken_rate_limit_ms / 3_600_000:.1f} h), above the limit of"
-            f" {rt.settings.rebuild_confirm_calls};"
-            " see the plan with options.dry_run, then resubmit with options.confirm=true")
+    what = f"the plan rebuilds {estimate['trades']} trades from Kraken's Trades API, which needs"
+    if (reason := refusal(estimate["calls"], confirmed, rt.settings, what)) is not None:
+        raise PermanentError(reason)

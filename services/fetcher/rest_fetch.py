@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyarrow as pa
-
 from shared.jobs.batches import batches_over
 from shared.jobs.commands import CandleBatch, JobCommand
+from shared.kraken.candles import Candles
 from shared.kraken.client import ExchangeClient
-from shared.kraken.ohlc_window import KRAKEN_INTERVAL, Candles, WindowResult, fortnights, read_window
-from shared.lake.schema import SCHEMA
+from shared.kraken.constants import OHLC_INTERVAL
+from shared.kraken.ohlc_window import WindowResult, fortnights, read_window
 from shared.lake.timeframes import millis
 
 
@@ -25,14 +24,8 @@ class RestOutcome:
 def _two_week_candles(window: WindowResult, start_ms: int, end_ms: int) -> Candles:
     step = millis("2w")
     whole = fortnights(window.candles)
-    keep = [i for i, ts in enumerate(whole.ts)
-            if ts >= max(start_ms, window.window_start_ms or 0) and ts + step <= min(end_ms, window.committed_end_ms or 0)]
-    return Candles(*([column[i] for i in keep] for column in whole.columns()))
-
-
-def _table(candles: Candles) -> pa.Table:
-    columns = dict(zip(SCHEMA.names, [*candles.columns(), ["rest"] * len(candles)], strict=True))
-    return pa.table(columns, schema=SCHEMA)
+    return whole.pick([i for i, ts in enumerate(whole.ts) if ts >= max(start_ms, window.window_start_ms or 0)
+                       and ts + step <= min(end_ms, window.committed_end_ms or 0)])
 
 
 def vouched_span(window: WindowResult, start_ms: int, end_ms: int, step: int) -> tuple[int, int] | None:
@@ -46,15 +39,12 @@ def vouched_span(window: WindowResult, start_ms: int, end_ms: int, step: int) ->
 
 async def fetch_rest(client: ExchangeClient, cmd: JobCommand, market_id: str, batch_rows: int,
                      start_ms: int, end_ms: int, provisional_s: int = 600) -> RestOutcome:
-    interval = KRAKEN_INTERVAL[cmd.timeframe]
-    result = await client.ohlc(market_id, interval)
-    rows = next((v for k, v in result.items() if k != "last"), [])
-    window = read_window(rows, int(result.get("last", 0)), start_ms, end_ms, interval)
+    window = read_window(await client.ohlc(market_id, OHLC_INTERVAL[cmd.timeframe]), start_ms, end_ms)
     candles = _two_week_candles(window, start_ms, end_ms) if cmd.timeframe == "2w" else window.candles
     span = vouched_span(window, start_ms, end_ms, millis(cmd.timeframe))
     if span is None:
         return RestOutcome([], window, None)
-    batches = batches_over(_table(candles), span, batch_rows, job_id=cmd.job_id, exchange=cmd.exchange,
+    batches = batches_over(candles.table(), span, batch_rows, job_id=cmd.job_id, exchange=cmd.exchange,
                            symbol=cmd.symbol, timeframe=cmd.timeframe, source="rest", prefix="rest")
     # Kraken may still revise candles that closed shortly before its answer: the ledger marks them.
     # The mark sits on a candle boundary (the first young candle's open), so a refresh starts on one.

@@ -19,7 +19,6 @@ from services.rebuilder import buckets as bk
 from services.rebuilder.saved import Saved
 from shared.lake.timeframes import millis
 
-NS_PER_MS = 1_000_000
 Batch = pa.Table | pa.RecordBatch | pl.DataFrame
 # A checkpoint's copy of the open buckets (one partial bucket per timeframe) and of the last closes.
 OPEN_BUCKETS = pa.schema([("timeframe", pa.string()),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from shared.kraken.constants import NS_PER_MS
 from shared.lake.schema import SCHEMA
 
 FIELDS = ("ts", "open", "high", "low", "close", "volume", "pv", "trades", "volume_lo", "pv_lo")
@@ -46,7 +47,7 @@ def reduce_sorted(cols: dict[str, np.ndarray], keys: np.ndarray) -> dict[str, np
 def reduce_trades(ts_ns: np.ndarray, price: np.ndarray, volume: np.ndarray, base_ms: int) -> dict[str, np.ndarray]:
     """reduce_sorted for raw trades, without a key per trade: the bucket edges are few, so their
     positions come from a binary search in the sorted times instead of passes over every trade."""
-    step = base_ms * 1_000_000
+    step = base_ms * NS_PER_MS
     first, last = int(ts_ns[0]) // step, int(ts_ns[-1]) // step
     edges = np.searchsorted(ts_ns, np.arange(first, last + 2, dtype=np.int64) * step)
     used = np.flatnonzero(edges[1:] > edges[:-1])

@@ -14,13 +14,14 @@ from uuid import UUID
 import asyncpg
 
 from services.rebuilder.aggregate import TradeAggregator
-from services.rebuilder.cursor import NS_PER_MS, Cursor
+from services.rebuilder.cursor import Cursor
 from services.rebuilder.dump_check import DumpComparison
 from services.rebuilder.ohlc_check import RecentCandles
 from services.rebuilder.raw_trades import RawTrades
 from services.rebuilder.saved import Part, Saved, from_ipc, to_ipc
-from services.rebuilder.sending import Outbox, timeframes_of
+from services.rebuilder.sending import Outbox
 from shared.jobs.commands import JobCommand
+from shared.kraken.constants import NS_PER_MS
 
 SCHEMA_VERSION = 1  # raise it with any change to what a part saves
 
@@ -36,7 +37,7 @@ class Checkpoint:
 
     @classmethod
     def start(cls, cmd: JobCommand) -> Checkpoint:
-        aggregator = TradeAggregator(timeframes_of(cmd), start_ms=cmd.start_ms,
+        aggregator = TradeAggregator(cmd.timeframes, start_ms=cmd.start_ms,
                                      empty=cmd.options.get("empty_buckets", "sparse"))
         raw = RawTrades(cmd.exchange, cmd.symbol, cmd.start_ms * NS_PER_MS) if cmd.options.get("include_trades") else None
         return cls(Cursor.at(cmd.start_ms), aggregator, Outbox(), RecentCandles(), DumpComparison(), raw)

@@ -6,13 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from services.rebuilder.saved import Saved
-
-NS_PER_MS = 1_000_000
-
-
-def start_cursor(start_ms: int) -> str:
-    # Kraken returns trades strictly after `since`; one ns earlier includes a trade at start exactly.
-    return str(start_ms * NS_PER_MS - 1)
+from shared.kraken.trades import start_cursor
 
 
 @dataclass

@@ -19,31 +19,23 @@ import pyarrow.compute as pc
 
 from services.rebuilder.ohlc_check import Notify, compare_window, report_text
 from services.rebuilder.saved import Saved
-from services.rebuilder.sending import timeframes_of
 from shared.jobs.commands import JobCommand
 from shared.kraken.dumps.cache import local_zip
 from shared.kraken.dumps.csv_rows import DumpError
+from shared.kraken.dumps.members import ohlcvt_members
 from shared.kraken.dumps.ohlcvt import iter_member_candles
 from shared.kraken.dumps.trade_stretches import DumpStretch, chain_spans
 from shared.lake.comparison import add_comparisons
 from shared.lake.schema import SCHEMA
 from shared.lake.storage import Storage
-from shared.lake.timeframes import millis, to_ms
-from shared.planning.inputs import DUMP_MINUTES
 
 AGAINST = "Kraken's OHLCVT dump"
-_MEMBERS = ("SELECT f.name, f.artifact, m.member, m.first_ts, m.last_ts FROM dump_members m"
-            " JOIN dump_files f USING (kind, name) JOIN markets k ON k.altname = m.altname"
-            " WHERE m.kind = 'ohlcvt' AND k.exchange = $1 AND k.symbol = $2 AND m.minutes = $3 AND m.rows > 0")
 
 
 async def member_stretches(pool: asyncpg.Pool, cmd: JobCommand, tf: str) -> list[DumpStretch]:
     """The cached members of tf's interval over the job's range, the one reaching furthest first."""
-    if tf not in DUMP_MINUTES:
-        return []
-    rows = await pool.fetch(_MEMBERS, cmd.exchange, cmd.symbol, DUMP_MINUTES[tf])
-    spans = [(r["name"], r["artifact"], r["member"], to_ms(r["first_ts"]), to_ms(r["last_ts"]) + millis(tf))
-             for r in rows]
+    members = await ohlcvt_members(pool, cmd.exchange, cmd.symbol, tf)
+    spans = [(m.name, m.artifact, m.member, m.start_ms, m.end_ms) for m in members]
     return chain_spans(spans, cmd.start_ms, cmd.end_ms, skip_gaps=True)
 
 
@@ -56,7 +48,7 @@ class DumpComparison:
 
     async def plan(self, pool: asyncpg.Pool, cmd: JobCommand) -> None:
         if self.stretches is None:  # fixed at the job's start, so a restart compares the same
-            wanted = timeframes_of(cmd) if cmd.options.get("compare_with_dump", True) else []
+            wanted = cmd.timeframes if cmd.options.get("compare_with_dump", True) else []
             self.stretches = {tf: await member_stretches(pool, cmd, tf) for tf in wanted}
 
     def to_saved(self) -> Saved:

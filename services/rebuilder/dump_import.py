@@ -15,6 +15,7 @@ from services.rebuilder.cursor import Cursor
 from services.rebuilder.trade_history_csv import iter_trade_batches
 from shared.jobs.commands import JobCommand
 from shared.jobs.events.payloads import JobMessage
+from shared.kraken.constants import NS_PER_MS
 from shared.kraken.dumps.cache import local_zip, sync_dumps
 from shared.kraken.dumps.trade_csv import is_csv_source
 from shared.kraken.dumps.trade_reach import known_stretches
@@ -41,7 +42,7 @@ async def _import(storage: Storage, stretch: DumpStretch, cursor: Cursor, on_chu
                 continue
             chunk, skip = chunk.slice(skip), 0
             cursor.chunk_read(stretch.name, chunk.height)
-            await on_chunk(chunk, int(chunk.get_column("ts")[-1]) // 1_000_000)
+            await on_chunk(chunk, int(chunk.get_column("ts")[-1]) // NS_PER_MS)
 
 
 async def _stretches(rt: Runtime, storage: Storage, cmd: JobCommand, cursor: Cursor, altname: str,

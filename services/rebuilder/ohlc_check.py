@@ -10,16 +10,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.rebuilder.saved import Saved
-from services.rebuilder.sending import timeframes_of
 from shared.jobs.commands import JobCommand
 from shared.kraken.client import ExchangeClient
-from shared.kraken.ohlc_window import KRAKEN_INTERVAL, read_window
+from shared.kraken.constants import BUILT_FROM, OHLC_INTERVAL, OHLC_WINDOW
+from shared.kraken.ohlc_window import read_window, rest_window
 from shared.lake.comparison import compare_candles
 from shared.lake.schema import SCHEMA
 from shared.lake.timeframes import millis
 
 Notify = Callable[[str, str], Awaitable[None]]  # a job message: its text and level
-OHLC_ROWS = 720
 
 
 @dataclass
@@ -29,11 +28,11 @@ class RecentCandles:
     tables: dict[str, pa.Table] = field(default_factory=dict)
 
     def keep(self, tf: str, table: pa.Table, end_ms: int) -> None:
-        since = end_ms - OHLC_ROWS * millis(tf)
+        since = end_ms - OHLC_WINDOW * millis(tf)
         fresh = table.filter(pc.greater_equal(table.column("ts").cast(pa.int64()), since))
         if fresh.num_rows:
             both = pa.concat_tables([t for t in (self.tables.get(tf), fresh) if t is not None])
-            self.tables[tf] = both.slice(max(0, both.num_rows - OHLC_ROWS))
+            self.tables[tf] = both.slice(max(0, both.num_rows - OHLC_WINDOW))
 
     def to_saved(self) -> Saved:
         return Saved({}, dict(self.tables))
@@ -41,12 +40,6 @@ class RecentCandles:
     @classmethod
     def from_saved(cls, saved: Saved) -> RecentCandles:
         return cls(dict(saved.tables))
-
-
-def kraken_table(rows: list[list], last_s: int, lo: int, hi: int, interval: int) -> pa.Table:
-    window = read_window(rows, last_s, lo, hi, interval)
-    c = window.candles
-    return pa.table(dict(zip(SCHEMA.names, [*c.columns(), ["rest"] * len(c)], strict=True)), schema=SCHEMA)
 
 
 def compare_window(ours: pa.Table | None, theirs: pa.Table, lo: int, hi: int) -> dict:
@@ -76,15 +69,13 @@ async def check_against_ohlc(client: ExchangeClient, cmd: JobCommand, recent: Re
                              emit: Notify) -> dict[str, dict]:
     now_ms = await client.server_time_ms()
     out = {}
-    for tf in timeframes_of(cmd):
-        interval, step = KRAKEN_INTERVAL.get(tf), millis(tf)
-        committed_end = now_ms // step * step
-        lo, hi = max(cmd.start_ms, committed_end - 719 * step), min(cmd.end_ms // step * step, committed_end)
-        if interval is None or tf == "2w" or lo >= hi:
+    for tf in cmd.timeframes:
+        step = millis(tf)
+        window_start, committed_end = rest_window(now_ms, step)
+        lo, hi = max(cmd.start_ms, window_start), min(cmd.end_ms // step * step, committed_end)
+        if tf in BUILT_FROM or lo >= hi:  # Kraken has no candle of its own to hold a built one against
             continue
-        result = await client.ohlc(market_id, interval)
-        rows = next((v for k, v in result.items() if k != "last"), [])
-        out[tf] = compare_window(recent.tables.get(tf), kraken_table(rows, int(result.get("last", 0)), lo, hi,
-                                                                     interval), lo, hi)
+        theirs = read_window(await client.ohlc(market_id, OHLC_INTERVAL[tf]), lo, hi).candles.table()
+        out[tf] = compare_window(recent.tables.get(tf), theirs, lo, hi)
         await emit(*report_text(tf, out[tf]))
     return out

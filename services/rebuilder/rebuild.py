@@ -11,11 +11,10 @@ from collections.abc import Awaitable, Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.rebuilder.cursor import NS_PER_MS, Cursor
-from services.rebuilder.trades_parse import dedupe_on_trade_id, parse_trades_result
+from services.rebuilder.cursor import Cursor
 from shared.kraken.client import ExchangeClient
-
-PAGE = 1000
+from shared.kraken.constants import NS_PER_MS, TRADES_PAGE
+from shared.kraken.trades import dedupe_on_trade_id
 
 OnPage = Callable[[pa.Table, bool], Awaitable[None]]
 
@@ -35,16 +34,15 @@ async def page_trades(client: ExchangeClient, market_id: str, cursor: Cursor, en
     end_ns = end_ms * NS_PER_MS
     last_id: int | None = None
     while True:
-        result = await client.trades(market_id, since=cursor.since, count=PAGE)
-        trades, last = parse_trades_result(result)
-        trades = dedupe_on_trade_id(trades)
+        page = await client.trades(market_id, since=cursor.since)
+        trades = dedupe_on_trade_id(page.trades)
         if last_id is not None and trades.num_rows and trades.column("trade_id").null_count == 0:
             trades = trades.filter(pc.greater(trades.column("trade_id"), last_id))
         kept, reached_end = within(trades, end_ns)
-        caught_up = trades.num_rows < PAGE and not reached_end
+        caught_up = trades.num_rows < TRADES_PAGE and not reached_end
         if kept.num_rows and kept.column("trade_id").null_count == 0:
             last_id = pc.max(kept.column("trade_id")).as_py()
-        cursor.page_read(str(last), kept.num_rows)
+        cursor.page_read(str(page.last_ns), kept.num_rows)
         await on_page(kept, reached_end or caught_up)
         if reached_end or caught_up:
             return

@@ -11,7 +11,6 @@ import pyarrow as pa
 
 from services.rebuilder import checkpoint
 from services.rebuilder.checkpoint import Checkpoint
-from services.rebuilder.cursor import NS_PER_MS
 from services.rebuilder.dump_check import DumpCheck
 from services.rebuilder.dump_import import import_dumps
 from services.rebuilder.ohlc_check import check_against_ohlc
@@ -23,6 +22,7 @@ from shared.jobs.commands import JobCommand
 from shared.jobs.events.payloads import JobMessage
 from shared.jobs.lifecycle import stop_if_ended
 from shared.kraken.client import ExchangeClient
+from shared.kraken.constants import NS_PER_MS
 from shared.lake.storage import Storage
 from shared.service.runtime import Runtime
 
@@ -48,15 +48,15 @@ class Rebuild:
             await self.state.dump_comparison.plan(self.rt.pool, cmd)
             market = await client.market(cmd.symbol)
             if not cursor.finished:
-                handover = await import_dumps(self.rt, self.storage, cmd, cursor, market["info"]["altname"],
+                handover = await import_dumps(self.rt, self.storage, cmd, cursor, market.altname,
                                               self.on_chunk, self.notify)
                 if handover is not None and handover >= cmd.end_ms:
                     await self.feed(NO_TRADES, cmd.end_ms, True)
             if not cursor.finished:
-                await page_trades(client, market["id"], cursor, cmd.end_ms, self.on_page)
+                await page_trades(client, market.id, cursor, cmd.end_ms, self.on_page)
             comparisons = {}
             if cmd.options.get("compare_with_ohlc", True):
-                comparisons = await check_against_ohlc(client, cmd, self.state.recent, market["id"], self.notify)
+                comparisons = await check_against_ohlc(client, cmd, self.state.recent, market.id, self.notify)
             return comparisons, await self.dump_check.tell(self.notify)
 
     async def on_chunk(self, trades: pl.DataFrame, reached_ms: int) -> None:

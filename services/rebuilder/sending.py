@@ -12,14 +12,10 @@ from services.rebuilder.saved import Saved
 from shared.jobs.batches import batch_of
 from shared.jobs.commands import CANDLES_SUBJECT, JobCommand
 from shared.lake.schema import SCHEMA
-from shared.lake.timeframes import job_timeframes, millis
+from shared.lake.timeframes import millis
 from shared.service.runtime import Runtime
 
 Check = Callable[[str, pa.Table, tuple[int, int]], Awaitable[None]]
-
-
-def timeframes_of(cmd: JobCommand) -> list[str]:
-    return job_timeframes(cmd.timeframe, cmd.options)
 
 
 @dataclass
@@ -64,7 +60,7 @@ async def send(rt: Runtime, cmd: JobCommand, outbox: Outbox, closed: dict[str, p
     for tf, table in closed.items():
         if table.num_rows:
             outbox.queue(tf, table)
-    for tf in timeframes_of(cmd):
+    for tf in cmd.timeframes:
         table = outbox.pending.get(tf, SCHEMA.empty_table())
         if not (force or table.num_rows >= rt.settings.batch_rows):
             continue

@@ -18,10 +18,10 @@ import polars as pl
 import pyarrow as pa
 
 from services.rebuilder.aggregate import TradeAggregator
+from shared.kraken.constants import NS_PER_S
 from shared.kraken.dumps.csv_rows import has_header
 
 CSV_SCHEMA = {"ts": pl.Int64, "price": pl.Float64, "volume": pl.Float64}
-NS_PER_S = 1_000_000_000
 Source = str | os.PathLike
 
 

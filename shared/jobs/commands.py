@@ -32,6 +32,11 @@ class JobCommand(Message):
     end_ms: int
     options: dict = {}
 
+    @property
+    def timeframes(self) -> list[str]:
+        """Every timeframe the job writes: its own, then a rebuild's extra ones (options.timeframes)."""
+        return list(dict.fromkeys([self.timeframe, *self.options.get("timeframes", [])]))
+
 
 class ValidateCommand(Message):
     """A validation of what a job stored, for the coverage service: each timeframe over [start_ms, end_ms).

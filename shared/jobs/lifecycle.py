@@ -21,7 +21,6 @@ from shared.jobs.events.payloads import (
 from shared.platform import errors
 
 QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = "queued", "running", "completed", "failed", "cancelled"
-STATUSES = (QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED)
 TERMINAL_STATUSES = frozenset({COMPLETED, FAILED, CANCELLED})
 
 _STATUS_AFTER: dict[type[Payload], str] = {

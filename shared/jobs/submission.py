@@ -63,6 +63,13 @@ def request_key(cmd: JobCommand) -> str:
     return hashlib.sha256(orjson.dumps(scope, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def command_of(row: asyncpg.Record) -> JobCommand:
+    """The command a stored data_jobs row was submitted with: what the job covers."""
+    return JobCommand(job_id=row["id"], job_type=row["job_type"], parent_id=row["parent_id"],
+                      exchange=row["exchange"], symbol=row["symbol"], timeframe=row["timeframe"],
+                      start_ms=to_ms(row["start_ts"]), end_ms=to_ms(row["end_ts"]), options=row["options"] or {})
+
+
 async def store_job(pool: asyncpg.Pool, events: EventLog, cmd: JobCommand, request: dict) -> datetime | None:
     """None if the job exists already (a producer that restarted submits its children again)."""
     submitted = await pool.fetchval(_INSERT, cmd.job_id, cmd.job_type, cmd.parent_id, cmd.exchange, cmd.symbol,
@@ -107,6 +114,4 @@ async def unsent(pool: asyncpg.Pool, older_than_s: float) -> list[JobCommand]:
         "SELECT id, job_type, parent_id, exchange, symbol, timeframe, start_ts, end_ts, options FROM data_jobs"
         " WHERE enqueued_at IS NULL AND status = 'queued' AND submitted_at < now() - $1 * interval '1 second'"
         " ORDER BY submitted_at LIMIT 100", older_than_s)
-    return [JobCommand(job_id=r["id"], job_type=r["job_type"], parent_id=r["parent_id"], exchange=r["exchange"],
-                       symbol=r["symbol"], timeframe=r["timeframe"], start_ms=to_ms(r["start_ts"]),
-                       end_ms=to_ms(r["end_ts"]), options=r["options"] or {}) for r in rows]
+    return [command_of(r) for r in rows]

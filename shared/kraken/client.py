@@ -1,5 +1,6 @@
 """The Kraken client every service uses: ccxt's async kraken pointed at KRAKEN_API_URL, spaced to the
-rate limit, retrying what can succeed later and giving up at once on what cannot.
+rate limit, retrying what can succeed later and giving up at once on what cannot. It answers with the
+typed answers of shared.kraken.answers, never with Kraken's JSON.
 
 Raw endpoints (publicGetOHLC, publicGetTrades) are called instead of fetch_ohlcv/fetch_trades because
 the unified methods drop what we need: the OHLC `last` marker, vwap and count, and the Trades `last`
@@ -14,6 +15,8 @@ from typing import Any
 import ccxt.async_support as ccxt
 import structlog
 
+from shared.kraken.answers import Market, OhlcWindow, TradesPage
+from shared.kraken.constants import TRADES_PAGE
 from shared.platform.errors import PermanentError
 from shared.platform.settings import Settings
 
@@ -60,33 +63,35 @@ class ExchangeClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def market(self, symbol: str) -> dict[str, Any]:
+    async def market(self, symbol: str) -> Market:
         if not self.exchange.markets:
             await self._retrying("markets", self.exchange.load_markets)
         try:
-            return self.exchange.market(symbol)
+            return Market.of(self.exchange.market(symbol))
         except ccxt.BadSymbol as exc:
             raise PermanentError(f"{symbol} is not a market on kraken") from exc
 
-    async def markets(self) -> dict[str, dict[str, Any]]:
-        return await self._retrying("markets", self.exchange.load_markets, True)
+    async def markets(self) -> list[Market]:
+        loaded = await self._retrying("markets", self.exchange.load_markets, True)
+        return [Market.of(m) for m in loaded.values()]
 
     async def server_time_ms(self) -> int:
         """Kraken's clock, which decides what its REST window holds (ours may differ)."""
         result = await self._public("Time", self.exchange.publicGetTime, {})
         return int(result["unixtime"]) * 1000
 
-    async def ohlc(self, market_id: str, interval_min: int, since_s: int | None = None) -> dict[str, Any]:
-        params: dict[str, Any] = {"pair": market_id, "interval": interval_min}
-        if since_s is not None:
-            params["since"] = since_s
-        return await self._public("OHLC", self.exchange.publicGetOHLC, params)
+    async def ohlc(self, market_id: str, interval_min: int) -> OhlcWindow:
+        """The newest candles of the interval (Kraken's minutes: constants.OHLC_INTERVAL maps ours)."""
+        params = {"pair": market_id, "interval": interval_min}
+        return OhlcWindow.parse(await self._public("OHLC", self.exchange.publicGetOHLC, params), interval_min)
 
-    async def trades(self, market_id: str, since: str | int | None = None, count: int = 1000) -> dict[str, Any]:
+    async def trades(self, market_id: str, since: str | int | None = None,
+                     count: int = TRADES_PAGE) -> TradesPage:
+        """Up to `count` trades after the cursor `since` (ns), oldest first."""
         params: dict[str, Any] = {"pair": market_id, "count": count}
         if since is not None:
             params["since"] = since
-        return await self._public("Trades", self.exchange.publicGetTrades, params)
+        return TradesPage.parse(await self._public("Trades", self.exchange.publicGetTrades, params))
 
     async def _public(self, name: str, method, params: dict[str, Any]) -> dict[str, Any]:
         async def call() -> dict[str, Any]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
+from shared.lake.timeframes import iso
+
 FIELDS = ("open", "high", "low", "close", "volume", "vwap", "trades")
 # Prices and volumes come as decimal text from Kraken; sums of floats may differ in the last bits.
 REL_TOL = 1e-9
@@ -51,7 +53,7 @@ def compare_candles(ours: pa.Table, theirs: pa.Table, rel_tol: float = REL_TOL) 
     for row in bad.head(MAX_LISTED).iter_rows(named=True):
         fields = {f: {"ours": row[f], "theirs": row[f"{f}_theirs"], "rel_diff": row[f"{f}_rel"]}
                   for f in FIELDS if row[f"{f}_rel"] > rel_tol}
-        listed.append({"ts": row["ts"].strftime("%Y-%m-%dT%H:%M:%SZ"), "fields": fields})
+        listed.append({"ts": iso(row["ts"]), "fields": fields})
     return {
         "compared": joined.height,
         "matched": joined.height - bad.height,

@@ -20,7 +20,6 @@ SCHEMA = pa.schema(
         ("source", pa.string()),
     ]
 )
-COLUMNS = SCHEMA.names
 SOURCES = ("zip", "trades", "rest")
 
 # Kraken computes its own candles from trades, so the dump and trade-rebuilt candles outrank REST,

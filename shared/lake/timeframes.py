@@ -1,4 +1,6 @@
-"""Timeframes the system accepts, and Kraken's epoch-aligned bucketing."""
+"""Timeframes the system accepts, and how it writes a moment: ms since the epoch inside, ISO-8601 UTC
+to the second outside. Buckets are aligned to the Unix epoch, as Kraken's are: 1w candles open on
+Thursdays 00:00 UTC, and a 2w bucket holds two whole epoch-aligned weeks."""
 
 from __future__ import annotations
 
@@ -16,24 +18,12 @@ MINUTES: dict[str, int] = {
     "2w": 20160,
 }
 
-# Intervals Kraken's OHLC endpoint serves (2w is not one of them: it is derived from 1w).
-KRAKEN_OHLC_MINUTES = (1, 5, 15, 30, 60, 240, 1440, 10080, 21600)
-# Intervals present in Kraken's official OHLCVT dump.
-KRAKEN_DUMP_MINUTES = (1, 5, 15, 30, 60, 240, 720, 1440)
-
-
-def seconds(timeframe: str) -> int:
-    return MINUTES[timeframe] * 60
+# A moment as the API, the events and the CSV downloads write it.
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def millis(timeframe: str) -> int:
     return MINUTES[timeframe] * 60_000
-
-
-def bucket_start_s(ts_s: int | float, timeframe: str) -> int:
-    """Kraken aligns every bucket to the Unix epoch, so 1w buckets open on Thursdays 00:00 UTC."""
-    step = seconds(timeframe)
-    return int(ts_s // step) * step
 
 
 def to_ms(dt: datetime) -> int:
@@ -44,10 +34,10 @@ def from_ms(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def iso(ms: int) -> str:
-    return from_ms(ms).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def job_timeframes(timeframe: str, options: dict) -> list[str]:
-    """Every timeframe a job writes: its own, then a rebuild's extra ones (options.timeframes)."""
-    return list(dict.fromkeys([timeframe, *options.get("timeframes", [])]))
+def iso(moment: int | datetime) -> str:
+    """A moment (ms since the epoch, or a datetime: a naive one is taken as UTC) in ISO_FORMAT."""
+    if not isinstance(moment, datetime):
+        moment = from_ms(moment)
+    elif moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime(ISO_FORMAT)

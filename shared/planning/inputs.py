@@ -8,17 +8,13 @@ from dataclasses import dataclass, replace
 import asyncpg
 
 from shared.kraken.client import ExchangeClient
-from shared.lake.timeframes import millis, to_ms
+from shared.kraken.constants import BUILT_FROM
+from shared.kraken.dumps.members import ohlcvt_members
+from shared.kraken.ohlc_window import rest_window
+from shared.lake.timeframes import millis
 from shared.ledger import intervals as ledger
 from shared.ledger import store as ledger_store
-from shared.planning.planner import DumpExtent, PlanRequest, Segment, plan, rest_window
-
-# Intervals of Kraken's OHLCVT dump by our timeframe names (it has no weekly files).
-DUMP_MINUTES = {"1m": 1, "5m": 5, "15m": 15, "30m": 30, "1h": 60, "4h": 240, "1d": 1440}
-
-_MEMBERS = ("SELECT m.name, m.member, m.first_ts, m.last_ts FROM dump_members m"
-            " JOIN markets k ON k.altname = m.altname WHERE m.kind = 'ohlcvt' AND k.exchange = $1"
-            " AND k.symbol = $2 AND m.minutes = $3 AND m.rows > 0 ORDER BY m.last_ts, m.name")
+from shared.planning.planner import DumpExtent, PlanRequest, Segment, plan
 
 
 @dataclass(frozen=True)
@@ -32,20 +28,18 @@ class Scope:
 
 
 async def dump_extents(pool: asyncpg.Pool, scope: Scope) -> list[DumpExtent]:
-    minutes = DUMP_MINUTES.get(scope.timeframe)
-    if minutes is None or not scope.seed_from_zip:
+    if not scope.seed_from_zip:
         return []
-    step = millis(scope.timeframe)
-    rows = await pool.fetch(_MEMBERS, scope.exchange, scope.symbol, minutes)
-    return [DumpExtent(r["name"], r["member"], to_ms(r["first_ts"]), to_ms(r["last_ts"]) + step) for r in rows]
+    members = await ohlcvt_members(pool, scope.exchange, scope.symbol, scope.timeframe)
+    return [DumpExtent(m.name, m.member, m.start_ms, m.end_ms) for m in members]
 
 
 def window_of(now_ms: int, timeframe: str) -> tuple[int, int]:
-    if timeframe != "2w":
+    if timeframe not in BUILT_FROM:
         return rest_window(now_ms, millis(timeframe))
     # 2w candles are built from REST's 1w ones: only fortnights whose two weeks are both in the window.
-    start, end = rest_window(now_ms, millis("1w"))
-    step = millis("2w")
+    start, end = rest_window(now_ms, millis(BUILT_FROM[timeframe]))
+    step = millis(timeframe)
     return -(-start // step) * step, end // step * step
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from shared.kraken.constants import OHLC_WINDOW, TRADES_PAGE
 from shared.lake.timeframes import millis
 
-KINDS = ("covered", "zip", "rest", "trades")
-TRADES_PER_CALL = 1000
 ZIP_ROWS_PER_S = 2_000_000  # local parsing of a dump member, roughly
 
 
@@ -39,7 +38,7 @@ class PlanRequest:
 
 @dataclass(frozen=True)
 class Segment:
-    kind: str
+    kind: str  # covered | zip | rest | trades
     start_ms: int  # the part of the request this segment fills
     end_ms: int
     fetch_start_ms: int  # what is fetched: one candle more across a seam, so the sources meet
@@ -50,12 +49,6 @@ class Segment:
     dump: str | None = None
     member: str | None = None
     note: str = ""
-
-
-def rest_window(now_ms: int, step_ms: int) -> tuple[int, int]:
-    """Kraken's OHLC answer: the newest 720 candles, the last of them still open."""
-    committed_end = now_ms // step_ms * step_ms
-    return committed_end - 719 * step_ms, committed_end
 
 
 def _inside(lo: int, hi: int, ranges) -> bool:
@@ -127,10 +120,10 @@ def _estimate(req: PlanRequest, seg: Segment, step: int) -> Segment:
         return replace(seg, rows=buckets, seconds=buckets / ZIP_ROWS_PER_S, note=seg.note or f"{seg.dump} {seg.member}")
     if seg.kind == "rest":
         return replace(seg, calls=1, rows=buckets, seconds=req.rate_limit_s,
-                       note=seg.note or "newest 720 candles (REST)")
+                       note=seg.note or f"newest {OHLC_WINDOW} candles (REST)")
     known = req.trades_per_ms is not None
     trades = (req.trades_per_ms or 0.0) * (seg.fetch_end_ms - seg.fetch_start_ms)
-    calls = math.ceil(trades / TRADES_PER_CALL) + 1
+    calls = math.ceil(trades / TRADES_PAGE) + 1
     note = f"about {trades:.0f} trades" if known else "trade density unknown: at least this many calls"
     return replace(seg, calls=calls, rows=buckets, seconds=calls * req.rate_limit_s,
                    note=(seg.note + "; " if seg.note else "") + note)

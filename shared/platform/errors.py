@@ -1,11 +1,7 @@
-"""The ack decision is made by exception type: retryable work is nak'ed with a delay, permanent work is
-terminated and its job failed."""
+"""The ack decision is made by exception type: permanent work is terminated and its job failed, a
+cancelled job stops quietly, and any other exception is presumed transient and nak'ed with a delay."""
 
 from __future__ import annotations
-
-
-class RetryableError(Exception):
-    """Try again later: the exchange, the store or a peer is unavailable for now."""
 
 
 class PermanentError(Exception):

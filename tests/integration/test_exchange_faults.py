@@ -41,14 +41,14 @@ async def run_all(url: str, messages: list[str]) -> tuple[list, ExchangeClient]:
         market = await client.market("BTC/USD")
         for tf in ("1m", "15m", "1h", "1d"):
             cmd = command(tf, START, END)
-            outcome = await fetch_rest(client, cmd, market["id"], 5000, cmd.start_ms, cmd.end_ms)
+            outcome = await fetch_rest(client, cmd, market.id, 5000, cmd.start_ms, cmd.end_ms)
             out.append([b.model_dump(exclude={"job_id"}) for b in outcome.batches])
         pages: list = []
 
         async def on_page(trades, done) -> None:
             pages.append(trades)
 
-        await page_trades(client, market["id"], Cursor.at(int(START.timestamp() * 1000)), int(END.timestamp() * 1000),
+        await page_trades(client, market.id, Cursor.at(int(START.timestamp() * 1000)), int(END.timestamp() * 1000),
                           on_page)
         out.append([t.to_pylist() for t in pages if t.num_rows])
     return out, client

@@ -52,12 +52,6 @@ class CandleStore:
             epoch_day * DAY_S, p[0], p.max(), p.min(), p[-1], float(p @ v),
             int(np.rint(v * 1e8).astype(np.int64).sum()), v.sum(), len(day))))
 
-    def day_candles(self, pair: Pair, epoch_day: int, interval_min: int) -> Candles:
-        """Candles of one complete UTC day (interval < 1 day) or its summary (1440)."""
-        if interval_min == 1440:
-            return self.summaries(pair, epoch_day, epoch_day + 1)
-        return self._day(pair, epoch_day, interval_min)
-
     def summaries(self, pair: Pair, d0: int, d1: int) -> Candles:
         """Non-empty day candles of the complete epoch days [d0, d1)."""
         plan = self.tape.plan(pair)

@@ -46,12 +46,6 @@ def trade_rows(t: Trades, pair: Pair) -> list[list]:
     ]
 
 
-def dump_number(x: float, decimals: int) -> str:
-    """Dump files print the shortest form: 122.0, 3.00001, 878.7210763099."""
-    s = f"{x:.{decimals}f}".rstrip("0")
-    return s + "0" if s.endswith(".") else s
-
-
 def rfc1123(ts_s: float) -> str:
     """Time endpoint's form: 'Wed,  1 Jan 20 10:07:20 +0000' (day padded by a space)."""
     t = time.gmtime(int(ts_s))

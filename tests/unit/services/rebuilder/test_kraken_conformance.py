@@ -12,7 +12,7 @@ import pytest
 
 from services.rebuilder.aggregate import TradeAggregator
 from services.rebuilder.trade_history_csv import import_dump
-from services.rebuilder.trades_parse import parse_trades_result
+from shared.kraken.answers import TradesPage
 from tests.paths import KRAKEN_DATA
 
 DATA = KRAKEN_DATA
@@ -32,7 +32,8 @@ def _kraken_hourly() -> dict[int, list]:
 
 
 def test_rest_trades_rebuild_kraken_hourly_candle_exactly():
-    trades, last_ns = parse_trades_result(_result("trades_aiohttp_00_public_Trades.json"))
+    page = TradesPage.parse(_result("trades_aiohttp_00_public_Trades.json"))
+    trades, last_ns = page.trades, page.last_ns
     first_ms = trades.column("ts")[0].as_py() // 1_000_000
     end_ms = last_ns // 1_000_000 + 1  # the response holds every trade up to its `last` cursor
     agg = TradeAggregator(ALL, start_ms=first_ms)
@@ -52,7 +53,7 @@ def test_rest_trades_rebuild_kraken_hourly_candle_exactly():
 
 
 def test_rest_trades_minute_candles_add_up_to_the_hour():
-    trades, _ = parse_trades_result(_result("trades_aiohttp_00_public_Trades.json"))
+    trades = TradesPage.parse(_result("trades_aiohttp_00_public_Trades.json")).trades
     agg = TradeAggregator(["1m", "1h"])
     out = agg.feed(trades)
     hour = out["1h"].filter(out["1h"].column("ts").cast("int64").to_numpy() == 1607184000_000)

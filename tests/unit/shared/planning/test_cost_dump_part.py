@@ -3,12 +3,11 @@ is read locally and costs no call."""
 
 from __future__ import annotations
 
+from shared.kraken.answers import Market, TradesPage
 from shared.lake.timeframes import iso
-from shared.planning.cost import (
-    api_part,
-    estimate_rebuild,
-    sample_points,
-)
+from shared.planning.cost import api_part, estimate_plan_trades, estimate_rebuild, sample_points
+from shared.planning.planner import Segment
+from shared.platform.settings import Settings
 
 H = 3_600_000
 
@@ -19,11 +18,11 @@ class PagesOfKraken:
     def __init__(self) -> None:
         self.since: list[int] = []
 
-    async def trades(self, market_id: str, since: str, count: int) -> dict:
+    async def trades(self, market_id: str, since: str, count: int = 1000) -> TradesPage:
         since_ms = (int(since) + 1) // 1_000_000
         self.since.append(since_ms)
         rows = [["1.0", "1.0", (since_ms + i * 3600) / 1000, "b", "l", "", i] for i in range(count)]
-        return {market_id: rows, "last": str((since_ms + count * 3600) * 1_000_000)}
+        return TradesPage.parse({market_id: rows, "last": str((since_ms + count * 3600) * 1_000_000)})
 
 
 def test_the_dump_part_costs_nothing_and_moves_where_the_api_starts():
@@ -48,3 +47,30 @@ async def test_the_estimate_samples_only_after_the_dump_end():
     assert got["dump_part"]["end_timestamp"] == iso(60 * H) and got["start_timestamp"] == iso(60 * H)
     whole = await estimate_rebuild(kraken, "XXBTZUSD", 0, 50 * H, rate_limit_s=1.2, dump_end_ms=60 * H)
     assert (whole["calls"], whole["sampled_calls"], len(kraken.since)) == (0, 0, 2)
+
+
+class NoDumps:
+    async def fetch(self, sql: str, *args) -> list:
+        return []
+
+
+class MarketOfKraken(PagesOfKraken):
+    async def market(self, symbol: str) -> Market:
+        return Market(symbol, "XXBTZUSD", "XBTUSD", "XBT/USD", "BTC", "USD", True, True)
+
+
+def _segment(kind: str, start_ms: int, end_ms: int) -> Segment:
+    return Segment(kind, start_ms, end_ms, start_ms, end_ms)
+
+
+async def test_a_plans_child_rebuilds_are_sampled_once_over_their_stretch_and_each_adds_its_last_call():
+    settings = Settings(kraken_rate_limit_ms=1200)
+    kraken = MarketOfKraken()
+    plan = [_segment("trades", 0, 40 * H), _segment("zip", 40 * H, 60 * H), _segment("trades", 60 * H, 100 * H)]
+    got = await estimate_plan_trades(NoDumps(), kraken, settings, "kraken", "BTC/USD", plan)
+    alone = await estimate_rebuild(MarketOfKraken(), "XXBTZUSD", 0, 100 * H, rate_limit_s=1.2)
+    assert kraken.since == [0, 95 * H] and got["calls"] == alone["calls"] + 1
+    assert got["trades"] == alone["trades"] and got["density_per_hour"] == alone["density_per_hour"]
+    nothing = MarketOfKraken()
+    assert await estimate_plan_trades(NoDumps(), nothing, settings, "kraken", "BTC/USD", plan[1:2]) is None
+    assert nothing.since == []

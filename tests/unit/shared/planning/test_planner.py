@@ -8,7 +8,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.planning.planner import DumpExtent, PlanRequest, earliest_start, plan, rest_window
+from shared.kraken.ohlc_window import rest_window
+from shared.planning.planner import DumpExtent, PlanRequest, earliest_start, plan
 from shared.planning.summary import summarize
 
 M = 60_000  # one minute in ms

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.rebuilder.trades_parse import SCHEMA, dedupe_on_trade_id, parse_trades, time_to_ns
+from shared.kraken.trades import SCHEMA, dedupe_on_trade_id, parse_trades, time_to_ns
 from tests.paths import KRAKEN_DATA
 
 REST = KRAKEN_DATA / "rest"

@@ -1,4 +1,4 @@
-"""Kraken REST Trades rows into trade columns the aggregator reads.
+"""Kraken's Trades rows as trade columns (the aggregator's input), and its nanosecond cursor.
 
 A row is `[price, volume, time_s, side, ordertype, misc]`; newer responses append `trade_id`.
 Prices and volumes come as decimal strings, the time as a JSON number with up to 4+ decimals.
@@ -13,6 +13,8 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from shared.kraken.constants import NS_PER_MS, NS_PER_S
+
 SCHEMA = pa.schema(
     [
         ("ts", pa.int64()),  # trade time, ns since the epoch
@@ -26,6 +28,11 @@ SCHEMA = pa.schema(
 )
 
 
+def start_cursor(start_ms: int) -> str:
+    # Kraken returns trades strictly after `since`; one ns earlier includes a trade at start exactly.
+    return str(start_ms * NS_PER_MS - 1)
+
+
 def time_to_ns(value: Any) -> int:
     """Seconds (JSON number or string) to integer ns without binary float error.
 
@@ -33,7 +40,7 @@ def time_to_ns(value: Any) -> int:
     Kraken sent, so it is read back as an exact decimal instead.
     """
     text = repr(value) if isinstance(value, float) else str(value)
-    return int((Decimal(text) * 1_000_000_000).to_integral_value())
+    return int((Decimal(text) * NS_PER_S).to_integral_value())
 
 
 def parse_trades(rows: Sequence[Sequence[Any]]) -> pa.Table:
@@ -50,14 +57,6 @@ def parse_trades(rows: Sequence[Sequence[Any]]) -> pa.Table:
         cols["misc"].append(r[5])
         cols["trade_id"].append(int(r[6]) if len(r) == 7 else None)
     return pa.table(cols, schema=SCHEMA)
-
-
-def parse_trades_result(result: dict[str, Any]) -> tuple[pa.Table, int]:
-    """A Trades `result` object: the one pair's trades and the `last` ns cursor for the next call."""
-    pairs = [k for k in result if k != "last"]
-    if len(pairs) != 1:
-        raise ValueError(f"expected one pair in Trades result, got {pairs}")
-    return parse_trades(result[pairs[0]]), int(result["last"])
 
 
 def dedupe_on_trade_id(trades: pa.Table) -> pa.Table:

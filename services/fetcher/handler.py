@@ -36,14 +36,15 @@ class Outcome:
             self.rows += len(batch)
 
 
-async def run_segment(rt: Runtime, storage: Storage, client: ExchangeClient, cmd: JobCommand, market_id: str,
-                      seg: Segment, out: Outcome) -> None:
+async def run_segment(rt: Runtime, storage: Storage, client: ExchangeClient, cmd: JobCommand, seg: Segment,
+                      out: Outcome) -> None:
     if seg.kind == "zip":
         batches, written = await zip_batches(rt, storage, cmd, seg)
         await out.send(rt, cmd, batches)
         out.batch_ids += written  # announced again, so the job completes once every one is written
     elif seg.kind == "rest":
-        rest = await fetch_rest(client, cmd, market_id, rt.settings.batch_rows, seg.fetch_start_ms, seg.fetch_end_ms,
+        market = await client.market(cmd.symbol)  # loaded once per process
+        rest = await fetch_rest(client, cmd, market.id, rt.settings.batch_rows, seg.fetch_start_ms, seg.fetch_end_ms,
                                 rt.settings.rest_provisional_s)
         await out.send(rt, cmd, rest.batches)
         out.no_trade_intervals += rest.window.empty_intervals
@@ -63,14 +64,13 @@ async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
 
     out = Outcome()
     async with ExchangeClient(rt.settings, notify) as client:
-        market = await client.market(cmd.symbol)
         if cmd.options.get("seed_from_zip", True):
             await sync_ohlcvt(rt, storage, cmd.job_id, notify)
         segments = await planned(rt, client, cmd)
         await check_cost(rt, client, cmd, segments)
         for i, seg in enumerate(segments, 1):
             await stop_if_ended(rt.events, cmd.job_id)
-            await run_segment(rt, storage, client, cmd, market.id, seg, out)
+            await run_segment(rt, storage, client, cmd, seg, out)
             await rt.events.emit(cmd.job_id, JobProgress(progress=i / len(segments), last_timestamp=iso(seg.end_ms),
                                                          segment=seg.kind))
     for part in out.not_fetched:

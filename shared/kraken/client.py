@@ -23,6 +23,10 @@ from shared.platform.settings import Settings
 log = structlog.get_logger()
 Notify = Callable[[str], Awaitable[None]]
 
+# The market list of each Kraken API this process has loaded: markets change rarely, so one load
+# serves every client after it, and a job or a dry run pays no AssetPairs call of its own.
+_KNOWN_MARKETS: dict[str, tuple[dict, dict | None]] = {}
+
 # Worth retrying: the exchange or the path to it is down, slow or throttling us.
 RETRYABLE = (ccxt.NetworkError, ccxt.BadResponse)
 
@@ -64,16 +68,40 @@ class ExchangeClient:
         await self.close()
 
     async def market(self, symbol: str) -> Market:
-        if not self.exchange.markets:
-            await self._retrying("markets", self.exchange.load_markets)
+        if (self.exchange.markets or self._use_known_markets()) and (found := self._find(symbol)):
+            return found
+        # Not loaded, or not in the list this process had: a symbol is unknown only after a fresh load.
+        await self._load_markets()
+        if (found := self._find(symbol)) is None:
+            raise PermanentError(f"{symbol} is not a market on kraken")
+        return found
+
+    def _find(self, symbol: str) -> Market | None:
         try:
             return Market.of(self.exchange.market(symbol))
-        except ccxt.BadSymbol as exc:
-            raise PermanentError(f"{symbol} is not a market on kraken") from exc
+        except ccxt.BadSymbol:
+            return None
 
     async def markets(self) -> list[Market]:
-        loaded = await self._retrying("markets", self.exchange.load_markets, True)
-        return [Market.of(m) for m in loaded.values()]
+        await self._load_markets()
+        return [Market.of(m) for m in self.exchange.markets.values()]
+
+    def _use_known_markets(self) -> bool:
+        known = _KNOWN_MARKETS.get(self.exchange.urls["api"]["public"])
+        if known is not None:
+            self.exchange.set_markets(*known)
+        return known is not None
+
+    async def _load_markets(self) -> None:
+        async def load() -> None:
+            markets = await self.exchange.load_markets(True)
+            # ccxt reads a cut-short AssetPairs body as a list of no markets; taken at its word, every
+            # symbol would be "not a market" and its job would fail for good. It is a bad answer.
+            if not markets:
+                raise BadPayload("kraken AssetPairs: no markets in the answer")
+
+        await self._retrying("markets", load)
+        _KNOWN_MARKETS[self.exchange.urls["api"]["public"]] = (self.exchange.markets, self.exchange.currencies)
 
     async def server_time_ms(self) -> int:
         """Kraken's clock, which decides what its REST window holds (ours may differ)."""

@@ -60,10 +60,12 @@ async def plan_scope(pool: asyncpg.Pool, client: ExchangeClient, scope: Scope, *
                      trades_per_ms: float | None = None) -> list[Segment]:
     known = await ledger_store.load(pool, scope.exchange, scope.symbol, scope.timeframe, scope.start_ms, scope.end_ms)
     dumps = await dump_extents(pool, scope)
-    now_ms = await client.server_time_ms()
+    held = ledger.held(not_superseded(known, dumps), scope.start_ms, scope.end_ms)
+    # A range the lake holds whole needs nothing of Kraken, not even its clock.
+    whole = held == [(scope.start_ms, scope.end_ms)]
+    now_ms = scope.end_ms if whole else await client.server_time_ms()
     return plan(PlanRequest(
-        start_ms=scope.start_ms, end_ms=scope.end_ms, timeframe=scope.timeframe,
-        held=ledger.held(not_superseded(known, dumps), scope.start_ms, scope.end_ms),
+        start_ms=scope.start_ms, end_ms=scope.end_ms, timeframe=scope.timeframe, held=held,
         dumps=dumps, rest_window=window_of(now_ms, scope.timeframe),
         trades_per_ms=trades_per_ms, rate_limit_s=rate_limit_s, seed_from_zip=scope.seed_from_zip,
     ))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from uuid import UUID
 
@@ -15,7 +17,15 @@ from aiohttp import web
 from services.api.errors import ApiError
 from services.api.limits import QUEUE_RETRY_AFTER_S, client_of, too_many
 from services.api.params import JobsQuery, parse_query
-from services.api.planning import api_client, check_cost, dry_run_body, preview, resolve_range
+from services.api.planning import (
+    api_client,
+    check_cost,
+    check_not_before_history,
+    dry_run_body,
+    history_start_after,
+    preview,
+    resolve_range,
+)
 from services.api.requests import JobRequest, check_metadata, check_range, check_shape
 from services.api.state import BUS, EVENTS, POOL, SETTINGS
 from services.api.views import SUMMARY_COLUMNS, job_summary, job_view, ts
@@ -60,11 +70,18 @@ def _needs_kraken(req: JobRequest) -> bool:
 async def _plan(request: web.Request, req: JobRequest) -> tuple[datetime, datetime, dict | None]:
     """The job's range and, where it matters, its cost: both may need Kraken (its clock, a Trades sample)."""
     pool, settings = request.app[POOL], request.app[SETTINGS]
-    try:
+    with kraken_errors():
         async with api_client(settings) as client:
             start, end = await resolve_range(pool, client, req)
             check_range(req, settings, start, end)
             return start, end, await preview(pool, client, settings, req, start, end) if _wants_cost(req) else None
+
+
+@contextlib.contextmanager
+def kraken_errors() -> Iterator[None]:
+    """Kraken out of reach is a 503 to try again later; its refusal (an unknown pair) a 422."""
+    try:
+        yield
     except RETRYABLE as exc:
         raise ApiError(503, "exchange", f"Kraken is not reachable to plan the job ({exc}); try again",
                        "unavailable") from exc
@@ -84,6 +101,7 @@ async def submit(request: web.Request, req: JobRequest, **extra: str) -> web.Res
     start, end, cost = req.start_timestamp, req.end_timestamp, None
     if start is not None and end is not None:
         check_range(req, settings, start, end)
+        check_not_before_history(req, await history_start_after(pool, req, to_ms(end)))
     if _needs_kraken(req):
         start, end, cost = await _plan(request, req)
     if req.options.dry_run:

@@ -38,6 +38,39 @@ async def _first_trade_ms(client: ExchangeClient, symbol: str) -> int | None:
     return page.times_ms()[0] if len(page) else None
 
 
+async def history_start_after(pool: asyncpg.Pool, req: JobRequest, end_ms: int) -> int | None:
+    """The market's first known data (the earliest cached dump row, or Kraken's first trade once a
+    full-history request has learnt it) when the range ends at or before it; None when its history
+    begins earlier or nothing is known of it. Read from the database alone, so a dry run and the job
+    of the same request always judge alike, and neither costs an exchange call."""
+    known = [d.start_ms for d in await dump_extents(pool, scope_of(req, -FAR, FAR))]
+    if (first_trade := await _kept_first_trade(pool, req)) is not None:
+        known.append(first_trade)
+    return min(known) if known and min(known) >= end_ms else None
+
+
+async def _kept_first_trade(pool: asyncpg.Pool, req: JobRequest) -> int | None:
+    kept = await pool.fetchval("SELECT first_trade_ts FROM markets WHERE exchange = $1 AND symbol = $2",
+                               req.exchange, req.symbol)
+    return to_ms(kept) if kept is not None else None
+
+
+async def _learn_first_trade(pool: asyncpg.Pool, client: ExchangeClient, req: JobRequest) -> int | None:
+    first = await _first_trade_ms(client, req.symbol)
+    if first is not None:
+        await pool.execute("UPDATE markets SET first_trade_ts = $3 WHERE exchange = $1 AND symbol = $2",
+                           req.exchange, req.symbol, from_ms(first))
+    return first
+
+
+def check_not_before_history(req: JobRequest, history_start: int | None) -> None:
+    """A range wholly before the market's first data would plan work that can only find nothing."""
+    if history_start is not None:
+        raise ApiError(422, "start_timestamp",
+                       f"the whole range ends before {req.symbol}'s first known data on {req.exchange}"
+                       f" ({iso(history_start)}); start at or after it, or use options.full_history")
+
+
 async def resolve_range(pool: asyncpg.Pool, client: ExchangeClient, req: JobRequest) -> tuple[datetime, datetime]:
     step = millis(req.timeframe)
     start, end = req.start_timestamp, req.end_timestamp
@@ -52,7 +85,7 @@ async def resolve_range(pool: asyncpg.Pool, client: ExchangeClient, req: JobRequ
         start = from_ms(held[-1][1] // step * step)  # on a candle's open, whatever the ledger's edges
     if req.options.full_history:
         dumps = await dump_extents(pool, scope_of(req, -FAR, FAR))
-        first = earliest_start(dumps, None if dumps else await _first_trade_ms(client, req.symbol))
+        first = earliest_start(dumps, None if dumps else await _learn_first_trade(pool, client, req))
         if first is None:
             raise ApiError(422, "options.full_history", f"no dump or trade of {req.symbol} is known to start from")
         start = from_ms(first // step * step)

@@ -9,6 +9,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.integration.candles import stored, truth
@@ -243,3 +244,20 @@ async def test_a_rebuild_over_the_dump_is_checked_against_every_candle_it_holds(
         held = len(truth(dump_sim, "BTC/USD", minutes, start, last + timedelta(minutes=minutes)))
         assert held > 0 and checks[tf]["compared"] == held and checks[tf]["differing"] == 0, (tf, checks[tf])
         assert f"{tf}: {held} of {held} candles match Kraken's OHLCVT dump" in texts, texts
+
+
+async def test_a_range_wholly_before_the_markets_history_is_refused_alike_by_the_dry_run_and_the_job(stitched):
+    """The dump's first row is known: a range ending before it can only find nothing."""
+    early = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h",
+             "start_timestamp": "2001-01-01T00:00:00Z", "end_timestamp": "2001-02-01T00:00:00Z"}
+    before = await get_json(stitched.api, "/api/data-jobs?limit=500")
+    answers = []
+    async with aiohttp.ClientSession() as http:
+        for options in ({"dry_run": True}, {}):
+            async with http.post(f"{stitched.api}/api/data-jobs", json=early | {"options": options}) as resp:
+                answers.append((resp.status, await resp.json()))
+    (dry_status, dry), (job_status, job) = answers
+    assert dry_status == job_status == 422, answers
+    assert dry["field"] == job["field"] == "start_timestamp" and dry["reason"] == job["reason"]
+    assert "before BTC/USD's first known data" in job["reason"]
+    assert await get_json(stitched.api, "/api/data-jobs?limit=500") == before

@@ -4,7 +4,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY := $(VENV)/bin/python
 
-.PHONY: install browser run demo test bench lint clean
+.PHONY: install browser run demo test chaos bench lint clean
 
 install:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -27,6 +27,12 @@ demo:
 test:
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
+
+# Seeded fault trials against a fault-free reference run (README, "Chaos trials").
+TRIALS ?= 10
+SEED ?= 1
+chaos:
+	$(PY) -m tests.chaos --trials $(TRIALS) --seed $(SEED)
 
 bench:
 	$(PY) -m bench

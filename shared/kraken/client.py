@@ -62,14 +62,23 @@ class ExchangeClient:
 
     async def market(self, symbol: str) -> dict[str, Any]:
         if not self.exchange.markets:
-            await self._retrying("markets", self.exchange.load_markets)
+            await self.markets()
         try:
             return self.exchange.market(symbol)
         except ccxt.BadSymbol as exc:
             raise PermanentError(f"{symbol} is not a market on kraken") from exc
 
     async def markets(self) -> dict[str, dict[str, Any]]:
-        return await self._retrying("markets", self.exchange.load_markets, True)
+        return await self._retrying("markets", self._load_markets)
+
+    async def _load_markets(self) -> dict[str, dict[str, Any]]:
+        # ccxt reads a cut-short AssetPairs body as a list of no markets; taken at its word, every
+        # symbol would be "not a market" and its job would fail for good. Ask again (a reload: ccxt
+        # keeps answering from its first load otherwise).
+        markets = await self.exchange.load_markets(True)
+        if not markets:
+            raise BadPayload("kraken AssetPairs: unreadable response (no markets in it)")
+        return markets
 
     async def server_time_ms(self) -> int:
         """Kraken's clock, which decides what its REST window holds (ours may differ)."""

@@ -105,9 +105,9 @@ class Stack:
                 proc = self.system.procs.get(name)
                 if name not in self.down and proc is not None and proc.poll() is not None:
                     self.respawned.append(f"{name}({proc.returncode})")
-                    self.down.add(name)
                     await asyncio.sleep(RESPAWN_S)
-                    await self.start_part(name)
+                    if name not in self.down:  # unless the trial stopped it meanwhile (it starts it itself)
+                        await self.start_part(name)
 
     async def close(self) -> None:
         """Everything killed at once: the stack is thrown away, what it left has been read."""

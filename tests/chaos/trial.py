@@ -39,7 +39,7 @@ async def run_workload(sim, folder: Path, pg_template: Path, plan: TrialPlan | N
         started = time.monotonic() - began
         job_ids = await submit_both(stack.api, sim)
         if plan is not None and plan.interrupts:
-            notes += await _interrupt(stack, plan, max(1, round(plan.moment * reference_events)), job_ids)
+            notes += await _interrupt(stack, plan, max(1, round(plan.moment * reference_events)))
         views = await wait_ended(stack.api, job_ids, timeout)
         sim.set_faults(None)
         quiet = await snapshot.quiescent(stack.nats_url)
@@ -53,7 +53,7 @@ async def run_workload(sim, folder: Path, pg_template: Path, plan: TrialPlan | N
     return Run(snap, time.monotonic() - began, started, quiet, notes)
 
 
-async def _interrupt(stack: Stack, plan: TrialPlan, at_events: int, job_ids: list[str]) -> list[str]:
+async def _interrupt(stack: Stack, plan: TrialPlan, at_events: int) -> list[str]:
     notes = [] if await _reached(stack, at_events) else [f"jobs ended before event {at_events}"]
     if plan.kind == SIGTERM:
         killed = await stack.terminate_all()

@@ -14,6 +14,7 @@ import aiohttp
 import numpy as np
 
 from tests.integration.client import submit
+from tests.kraken_sim import running_simulator
 
 SIM_SEED = 5
 # 20 hours after the full dump's cut-off (the start of Q4): REST's 720 minutes start at 08:01, so
@@ -61,8 +62,6 @@ def rebuild_job(window: tuple[datetime, datetime]) -> dict:
 @contextlib.asynccontextmanager
 async def workload_simulator(folder: Path) -> AsyncIterator:
     """The simulator every run of one invocation shares, with its OHLCVT dump written to `folder`."""
-    from tests.kraken_sim import running_simulator
-
     async with running_simulator(seed=SIM_SEED, now=SIM_NOW, rate_limit=None) as sim:
         sim.dump_folder = folder
         await asyncio.to_thread(sim.write_dumps, folder, names=("Kraken_OHLCVT.zip",), pairs=[SYMBOL],

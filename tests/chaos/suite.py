@@ -3,6 +3,7 @@ A failing trial's folder (its services', nats-server's and PostgreSQL's logs, it
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 import traceback
@@ -74,18 +75,22 @@ async def run_suite(trials: int, seed: int, out: Callable[[str], None] = print,
     base = Path(tempfile.mkdtemp(prefix="chaos-"))  # short: PostgreSQL's socket path has a length limit
     template = init_template(base / "pg-template")
     summary = Summary()
-    async with workload_simulator(base / "dumps") as sim:
-        reference = await run_workload(sim, base / "reference", template, None, 0, timeout)
-        statuses = [f["status"] for f in reference.snapshot.figures.values()]
-        if statuses != ["completed", "completed"] or not reference.quiet:
-            raise RuntimeError(f"the fault-free reference run did not complete ({statuses}); see {base / 'reference'}")
-        out(f"reference: {reference.snapshot.events} events, {sum(reference.snapshot.calls.values())} exchange"
-            f" calls, {sum(map(len, reference.snapshot.candles.values()))} candles, {reference.seconds:.0f} s")
-        for n in range(trials):
-            report = await _trial(sim, base, template, plan_trial(seed + n), reference, timeout, keep)
-            summary.reports.append(report)
-            for line in report.lines():
-                out(line)
+    try:
+        async with workload_simulator(base / "dumps") as sim:
+            reference = await run_workload(sim, base / "reference", template, None, 0, timeout)
+            statuses = [f["status"] for f in reference.snapshot.figures.values()]
+            if statuses != ["completed", "completed"] or not reference.quiet:
+                raise RuntimeError(f"the fault-free reference run did not complete ({statuses}); see {base}")
+            out(f"reference: {reference.snapshot.events} events, {sum(reference.snapshot.calls.values())} exchange"
+                f" calls, {sum(map(len, reference.snapshot.candles.values()))} candles, {reference.seconds:.0f} s")
+            for n in range(trials):
+                report = await _trial(sim, base, template, plan_trial(seed + n), reference, timeout, keep)
+                summary.reports.append(report)
+                for line in report.lines():
+                    out(line)
+    except asyncio.CancelledError:
+        out(f"stopped after {len(summary.reports)} trials; their folders are in {base}")
+        raise
     out(summary.figure_line())
     shutil.rmtree(base / "pg-template", ignore_errors=True)
     if summary.ok and not keep:

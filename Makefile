@@ -4,7 +4,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY := $(VENV)/bin/python
 
-.PHONY: install node browser run demo test test-unit test-integration bench lint clean
+.PHONY: install node browser run demo test test-unit test-integration chaos bench lint clean
 
 install:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -43,6 +43,12 @@ test-unit:
 
 test-integration:
 	$(PY) -m pytest -q -m integration
+
+# Seeded fault trials against a fault-free reference run (README, "Chaos trials").
+TRIALS ?= 10
+SEED ?= 1
+chaos:
+	$(PY) -m tests.chaos --trials $(TRIALS) --seed $(SEED)
 
 bench:
 	$(PY) -m bench

@@ -39,14 +39,13 @@ async def _first_trade_ms(client: ExchangeClient, symbol: str) -> int | None:
 
 
 async def history_start_after(pool: asyncpg.Pool, req: JobRequest, end_ms: int) -> int | None:
-    """The market's first known data (the earliest cached dump row, or Kraken's first trade once a
-    full-history request has learnt it) when the range ends at or before it; None when its history
-    begins earlier or nothing is known of it. Read from the database alone, so a dry run and the job
-    of the same request always judge alike, and neither costs an exchange call."""
-    known = [d.start_ms for d in await dump_extents(pool, scope_of(req, -FAR, FAR))]
-    if (first_trade := await _kept_first_trade(pool, req)) is not None:
-        known.append(first_trade)
-    return min(known) if known and min(known) >= end_ms else None
+    """The market's first trade, when the range ends at or before it; None when its history begins
+    earlier or its first trade is not known yet (it is learnt, and kept, by a full-history request).
+    Read from the database alone, so a dry run and the job of the same request always judge alike,
+    and neither costs an exchange call. A dump's first row does not count: a dump folder may hold only
+    recent quarters."""
+    first_trade = await _kept_first_trade(pool, req)
+    return first_trade if first_trade is not None and first_trade >= end_ms else None
 
 
 async def _kept_first_trade(pool: asyncpg.Pool, req: JobRequest) -> int | None:
@@ -67,7 +66,7 @@ def check_not_before_history(req: JobRequest, history_start: int | None) -> None
     """A range wholly before the market's first data would plan work that can only find nothing."""
     if history_start is not None:
         raise ApiError(422, "start_timestamp",
-                       f"the whole range ends before {req.symbol}'s first known data on {req.exchange}"
+                       f"the whole range ends before {req.symbol}'s first trade on {req.exchange}"
                        f" ({iso(history_start)}); start at or after it, or use options.full_history")
 
 

@@ -247,17 +247,22 @@ async def test_a_rebuild_over_the_dump_is_checked_against_every_candle_it_holds(
 
 
 async def test_a_range_wholly_before_the_markets_history_is_refused_alike_by_the_dry_run_and_the_job(stitched):
-    """The dump's first row is known: a range ending before it can only find nothing."""
+    """Once a full-history request has learnt the market's first trade, a range ending before it can
+    only find nothing: the dry run and the job refuse it alike."""
     early = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h",
              "start_timestamp": "2001-01-01T00:00:00Z", "end_timestamp": "2001-02-01T00:00:00Z"}
+    learn = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h", "end_timestamp": iso(END),
+             "options": {"full_history": True, "seed_from_zip": False, "dry_run": True}}
     before = await get_json(stitched.api, "/api/data-jobs?limit=500")
     answers = []
     async with aiohttp.ClientSession() as http:
+        async with http.post(f"{stitched.api}/api/data-jobs", json=learn) as resp:
+            assert resp.status == 200, await resp.text()
         for options in ({"dry_run": True}, {}):
             async with http.post(f"{stitched.api}/api/data-jobs", json=early | {"options": options}) as resp:
                 answers.append((resp.status, await resp.json()))
     (dry_status, dry), (job_status, job) = answers
     assert dry_status == job_status == 422, answers
     assert dry["field"] == job["field"] == "start_timestamp" and dry["reason"] == job["reason"]
-    assert "before BTC/USD's first known data" in job["reason"]
+    assert "before BTC/USD's first trade" in job["reason"]
     assert await get_json(stitched.api, "/api/data-jobs?limit=500") == before

@@ -17,7 +17,7 @@ from services.api.params import JobsQuery, parse_query
 from services.api.planning import api_client, check_cost, dry_run_body, preview, resolve_range
 from services.api.requests import JobRequest, check_metadata, check_range, check_shape
 from services.api.state import BUS, EVENTS, POOL, SETTINGS
-from services.api.views import SUMMARY_COLUMNS, job_summary, job_view
+from services.api.views import SUMMARY_COLUMNS, job_created, job_summary, job_view
 from shared.jobs.commands import JobCommand
 from shared.jobs.lifecycle import fail
 from shared.jobs.submission import enqueue, store_job
@@ -99,8 +99,7 @@ async def submit(request: web.Request, req: JobRequest, **extra: str) -> web.Res
         await fail(request.app[EVENTS], cmd.job_id, f"could not queue the job: {exc}")
         raise ApiError(503, "job_queue", "the job queue (NATS) is not reachable; try again", "unavailable") from exc
     log.info("job.submitted", job_id=str(cmd.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe)
-    body = {"id": str(cmd.job_id), "status": "queued", "submitted_at": submitted.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            **extra}
+    body = job_created(cmd.job_id, "queued", submitted, **extra)
     return web.json_response(body, status=201, headers={"Location": f"/api/data-jobs/{cmd.job_id}"})
 
 

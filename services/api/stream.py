@@ -11,22 +11,30 @@ import contextlib
 
 from aiohttp import web
 from aiohttp_sse import sse_response
+from pydantic import TypeAdapter, ValidationError
 
 from services.api.errors import ApiError
 from services.api.jobs import job_id
+from services.api.params import EventsQuery, Seq, parse_query
 from services.api.state import BUS, EVENTS, POOL
 from shared.jobs.events.catalog import TERMINAL_TYPES
 from shared.jobs.events.envelope import Envelope, subject
 
 RECHECK_S = 2.0
+SEQ = TypeAdapter(Seq)
 
 
 def _after(request: web.Request) -> int:
-    raw = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
+    """The seq to replay after: Last-Event-ID (an EventSource resuming) wins over ?after=. Each is a
+    PostgreSQL integer, so a huge one is a 400, not a database error."""
+    after = parse_query(EventsQuery, request).after
+    header = request.headers.get("Last-Event-ID")
+    if header is None:
+        return after
     try:
-        return max(int(raw), 0)
-    except ValueError as exc:
-        raise ApiError(400, "Last-Event-ID", "must be an integer event seq") from exc
+        return SEQ.validate_python(header)
+    except ValidationError as exc:
+        raise ApiError(400, "Last-Event-ID", "must be an integer event seq from 0 to 2^31 - 1") from exc
 
 
 async def job_events(request: web.Request) -> web.StreamResponse:

@@ -16,7 +16,10 @@ from pydantic import BaseModel, ConfigDict
 from services.api.errors import ApiError
 from services.api.jobs import job_row, read_body, submit
 from services.api.requests import JobRequest
+from services.api.responses.actions import Cancelled, ValidationAsked
+from services.api.responses.base import answer
 from services.api.state import BUS, EVENTS, POOL
+from services.api.views import downloads
 from shared.jobs.commands import VALIDATE_SUBJECT, ValidateCommand
 from shared.jobs.events.payloads import JobQueued
 from shared.jobs.events.validation import ValidationCompleted, ValidationFailed, ValidationQueued
@@ -55,8 +58,8 @@ async def _validate(request: web.Request, row: asyncpg.Record) -> web.Response:
     except Exception as exc:  # nobody would ever run it: say so in the job
         await events.emit(row["id"], ValidationFailed(**queued.model_dump(), error=f"could not queue the validation: {exc}"))
         raise ApiError(503, "job_queue", "the job queue (NATS) is not reachable; try again", "unavailable") from exc
-    return web.json_response({"job_id": str(row["id"]), "action": "validate", "status": "queued",
-                              **queued.model_dump(mode="json")}, status=202)
+    return web.json_response(answer(ValidationAsked(job_id=row["id"], action="validate", status="queued",
+                                                    **queued.model_dump())), status=202)
 
 
 async def _resume(request: web.Request, row: asyncpg.Record) -> web.Response:
@@ -71,11 +74,7 @@ async def _resume(request: web.Request, row: asyncpg.Record) -> web.Response:
 
 
 async def _download(request: web.Request, row: asyncpg.Record) -> web.Response:
-    base = f"/api/data-jobs/{row['id']}/candles"
-    links = [{"timeframe": tf, "format": fmt, "url": f"{base}?timeframe={tf}&format={fmt}"}
-             for tf in command_of(row).timeframes for fmt in ("parquet", "csv")]
-    return web.json_response({"job_id": str(row["id"]), "action": "download", "downloads": links,
-                              "artifacts": (row["result"] or {}).get("artifacts", [])})
+    return web.json_response(downloads(row))
 
 
 async def _cancel(request: web.Request, row: asyncpg.Record) -> web.Response:
@@ -85,5 +84,5 @@ async def _cancel(request: web.Request, row: asyncpg.Record) -> web.Response:
     await cancel(events, row["id"])
     children = await request.app[POOL].fetch("SELECT id FROM data_jobs WHERE parent_id = $1", row["id"])
     stopped = [str(c["id"]) for c in children if await cancel(events, c["id"])]
-    return web.json_response({"job_id": str(row["id"]), "action": "cancel", "status": CANCELLED,
-                              "children_cancelled": stopped})
+    return web.json_response(answer(Cancelled(job_id=row["id"], action="cancel", status=CANCELLED,
+                                              children_cancelled=stopped)))

@@ -46,7 +46,9 @@ async def job_candles(request: web.Request) -> web.StreamResponse:
     query = parse_query(CandlesQuery, request)
     timeframe, fmt = query.timeframe or job.timeframe, query.format
     if timeframe not in job.timeframes:
-        raise ApiError(400, "timeframe", f"this job stored {', '.join(job.timeframes)}, not {timeframe!r}")
+        # The candles asked for are not the job's: no such file, like an unknown job.
+        raise ApiError(404, "timeframe", f"this job stored {', '.join(job.timeframes)}, not {timeframe!r}",
+                       "not_found")
     start, end = row["start_ts"], row["end_ts"]
     name = (f"{row['exchange']}_{symbol_dir(row['symbol'])}_{timeframe}_{start:%Y%m%dT%H%M}_{end:%Y%m%dT%H%M}"
             f".{fmt}")

@@ -7,6 +7,8 @@ from functools import cache
 
 from aiohttp import web
 
+from services.api.responses.base import answer
+from services.api.responses.meta import EventTypes
 from shared.jobs.asyncapi import document
 from shared.jobs.events.catalog import EVENT_TYPES, TERMINAL_TYPES
 
@@ -21,4 +23,4 @@ async def asyncapi(request: web.Request) -> web.Response:
 
 
 async def event_types(request: web.Request) -> web.Response:
-    return web.json_response({"types": list(EVENT_TYPES), "terminal": sorted(TERMINAL_TYPES)})
+    return web.json_response(answer(EventTypes(types=list(EVENT_TYPES), terminal=sorted(TERMINAL_TYPES))))

@@ -1,4 +1,5 @@
-"""Every refusal is JSON naming the field and the reason; nothing leaks a stack trace."""
+"""Every refusal is JSON naming the field and the reason (responses/base.py ErrorBody); nothing leaks a
+stack trace."""
 
 from __future__ import annotations
 
@@ -6,7 +7,18 @@ import structlog
 from aiohttp import web
 from pydantic import ValidationError
 
+from services.api.responses.base import ErrorBody, answer
+
 log = structlog.get_logger()
+
+# aiohttp's own refusals (no route, no such method, a body too large) name the part of the request at fault.
+HTTP_FIELDS = {404: "path", 405: "method"}
+
+
+def error_response(status: int, error: str, field: str, reason: str,
+                   headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(answer(ErrorBody(error=error, field=field, reason=reason)), status=status,
+                             headers=headers)
 
 
 class ApiError(Exception):
@@ -17,8 +29,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def response(self) -> web.Response:
-        return web.json_response({"error": self.error, "field": self.field, "reason": self.reason},
-                                 status=self.status, headers=self.headers)
+        return error_response(self.status, self.error, self.field, self.reason, self.headers)
 
 
 def from_validation(exc: ValidationError) -> ApiError:
@@ -26,6 +37,12 @@ def from_validation(exc: ValidationError) -> ApiError:
     field = ".".join(str(p) for p in first["loc"]) or "body"
     reason = "unknown field" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
     return ApiError(422, field, reason)
+
+
+def _http_error(exc: web.HTTPException) -> web.Response:
+    code = exc.reason.lower().replace(" ", "_")
+    return error_response(exc.status, code, HTTP_FIELDS.get(exc.status, "body"), exc.text or exc.reason,
+                          {k: v for k, v in exc.headers.items() if k.lower() == "allow"})
 
 
 @web.middleware
@@ -39,11 +56,7 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return web.json_response({"error": exc.reason, "field": None, "reason": exc.text or exc.reason},
-                                 status=exc.status, headers={k: v for k, v in exc.headers.items()
-                                                             if k.lower() == "allow"})
+        return _http_error(exc)
     except Exception:
         log.exception("request.failed", path=request.path)
-        return web.json_response({"error": "internal_error", "field": None,
-                                  "reason": "the server failed to answer; the error is logged"}, status=500)
-
+        return error_response(500, "internal_error", "body", "the server failed to answer; the error is logged")

@@ -50,7 +50,8 @@ def site_guard(settings: Settings):
         if hosts is not None and _host_name(request.host) not in hosts:
             raise ApiError(421, "Host", "this server does not answer for that host name (ALLOWED_HOSTS)",
                            "misdirected_request")
-        if request.method in WRITE_METHODS:
+        # A method or path with no route gets its 405 or 404 first: there is no write to guard.
+        if request.method in WRITE_METHODS and request.match_info.http_exception is None:
             origin = request.headers.get("Origin")
             if origin is not None and not _same_origin(request, origin.rstrip("/"), origins):
                 raise ApiError(403, "Origin", "cross-origin writes are refused (ALLOWED_ORIGINS)", "forbidden")

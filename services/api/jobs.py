@@ -28,10 +28,10 @@ from services.api.planning import (
 )
 from services.api.requests import JobRequest, check_metadata, check_range, check_shape
 from services.api.state import BUS, EVENTS, POOL, SETTINGS
-from services.api.views import SUMMARY_COLUMNS, job_summary, job_view, ts
+from services.api.views import SUMMARY_COLUMNS, job_created, job_summary, job_view
 from shared.jobs.commands import JobCommand
 from shared.jobs.lifecycle import fail
-from shared.jobs.submission import Admission, Admitted, QueueFull, admit_job, enqueue
+from shared.jobs.submission import Admission, QueueFull, admit_job, enqueue
 from shared.kraken.client import RETRYABLE
 from shared.lake.timeframes import to_ms
 from shared.platform.errors import PermanentError
@@ -120,19 +120,16 @@ async def submit(request: web.Request, req: JobRequest, **extra: str) -> web.Res
     location = {"Location": f"/api/data-jobs/{admitted.job_id}"}
     if admitted.twin:  # the same request is already queued or running: that job is the answer
         log.info("job.deduplicated", job_id=str(admitted.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe)
-        return web.json_response(_record(admitted, deduplicated=True, **extra), headers=location)
+        return web.json_response(job_created(admitted.job_id, admitted.status, admitted.submitted_at,
+                                             deduplicated=True, **extra), headers=location)
     try:
         await enqueue(request.app[BUS], pool, cmd)
     except Exception as exc:  # the job must not sit "queued" with nobody to run it
         await fail(request.app[EVENTS], cmd.job_id, f"could not queue the job: {exc}")
         raise ApiError(503, "job_queue", "the job queue (NATS) is not reachable; try again", "unavailable") from exc
     log.info("job.submitted", job_id=str(cmd.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe)
-    return web.json_response(_record(admitted, deduplicated=False, **extra), status=201, headers=location)
-
-
-def _record(admitted: Admitted, **fields: object) -> dict:
-    return {"id": str(admitted.job_id), "status": admitted.status, "submitted_at": ts(admitted.submitted_at),
-            **fields}
+    return web.json_response(job_created(admitted.job_id, admitted.status, admitted.submitted_at, **extra),
+                             status=201, headers=location)
 
 
 async def job_row(request: web.Request) -> asyncpg.Record:

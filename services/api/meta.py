@@ -8,8 +8,10 @@ import structlog
 from aiohttp import web
 
 from services.api.params import CoverageQuery, MarketsQuery, parse_query
+from services.api.responses.base import answer
+from services.api.responses.meta import Exchange, Health, Market, Readiness
 from services.api.state import BUS, POOL
-from services.api.views import coverage_view, interval_view, ts
+from services.api.views import coverage_view, dump_files
 from shared.ledger import intervals as ledger
 from shared.ledger import store as ledger_store
 
@@ -18,7 +20,7 @@ log = structlog.get_logger()
 
 async def exchanges(request: web.Request) -> web.Response:
     rows = await request.app[POOL].fetch("SELECT id, name, timeframes FROM data_sources WHERE enabled ORDER BY id")
-    return web.json_response([{"id": r["id"], "name": r["name"], "timeframes": r["timeframes"]} for r in rows])
+    return web.json_response([answer(Exchange(**r)) for r in rows])
 
 
 async def markets(request: web.Request) -> web.Response:
@@ -26,7 +28,7 @@ async def markets(request: web.Request) -> web.Response:
     rows = await request.app[POOL].fetch(
         "SELECT symbol, exchange_id, altname, wsname, base, quote, active, enabled FROM markets"
         " WHERE exchange = $1 AND (enabled OR $2) ORDER BY symbol", query.exchange, query.all)
-    return web.json_response([dict(r) for r in rows])
+    return web.json_response([answer(Market(**r)) for r in rows])
 
 
 async def coverage(request: web.Request) -> web.Response:
@@ -39,12 +41,12 @@ async def coverage(request: web.Request) -> web.Response:
     out = []
     for row in rows:
         known = await ledger_store.load(pool, row["exchange"], row["symbol"], row["timeframe"])
-        out.append(coverage_view(row) | {"intervals": [interval_view(i) for i in ledger.listing(known, None, None)]})
+        out.append(coverage_view(row, ledger.listing(known, None, None)))
     return web.json_response(out)
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return web.json_response(answer(Health(status="ok")))
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -62,7 +64,7 @@ async def readyz(request: web.Request) -> web.Response:
         log.warning("readyz.nats_down", error=repr(exc))
         checks["nats"] = "unavailable"
     ready = all(v == "ok" for v in checks.values())
-    return web.json_response({"status": "ready" if ready else "not ready", "checks": checks},
+    return web.json_response(answer(Readiness(status="ready" if ready else "not ready", checks=checks)),
                              status=200 if ready else 503)
 
 
@@ -72,13 +74,4 @@ async def dumps(request: web.Request) -> web.Response:
         "SELECT f.kind, f.name, f.sha256, f.size, f.cached_at, m.member, m.altname, m.minutes, m.first_ts,"
         " m.last_ts, m.rows FROM dump_files f LEFT JOIN dump_members m USING (kind, name)"
         " ORDER BY f.kind, f.name, m.member")
-    files: dict[tuple[str, str], dict] = {}
-    for r in rows:
-        entry = files.setdefault((r["kind"], r["name"]), {
-            "kind": r["kind"], "name": r["name"], "sha256": r["sha256"], "size": r["size"],
-            "cached_at": ts(r["cached_at"]), "members": []})
-        if r["member"]:
-            entry["members"].append({"member": r["member"], "altname": r["altname"], "minutes": r["minutes"],
-                                     "first_timestamp": ts(r["first_ts"]), "last_timestamp": ts(r["last_ts"]),
-                                     "rows": r["rows"]})
-    return web.json_response(list(files.values()))
+    return web.json_response(dump_files(rows))

@@ -6,13 +6,25 @@ from pathlib import Path
 
 from aiohttp import web
 
+from services.api.errors import ApiError
+
 STATIC = Path(__file__).with_name("static")
+# The files there, and nothing else: a name is looked up, never joined into a path.
+FILES = {p.name: p for p in STATIC.iterdir() if p.is_file()}
 
 
 async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+async def static_file(request: web.Request) -> web.FileResponse:
+    # aiohttp's own static route answers a missing file with an empty 404 of its own; this one is JSON.
+    path = FILES.get(request.match_info["file"])
+    if path is None:
+        raise ApiError(404, "file", "no such file", "not_found")
+    return web.FileResponse(path)
+
+
 def add_page(app: web.Application) -> None:
     app.router.add_get("/", index)
-    app.router.add_static("/static/", STATIC)
+    app.router.add_get("/static/{file}", static_file)

@@ -4,26 +4,31 @@ same models."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, TypeVar
 
 from aiohttp import web
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from services.api.errors import ApiError, from_validation
 
 NAME_MAX = 64
+# Printable ASCII: every exchange id, pair and timeframe is. One pattern for the check and the document
+# (str.isprintable has no JSON Schema spelling, so a schema-valid name could have been refused).
+NAME_PATTERN = f"^[ -~]{{1,{NAME_MAX}}}$"
 
 
 def _printable(value: str) -> str:
     # A NUL byte or another control character never reaches PostgreSQL, which would refuse it with a
     # server error; a long one never reaches an error message.
-    if not 1 <= len(value) <= NAME_MAX or not value.isprintable():
-        raise ValueError(f"must be 1 to {NAME_MAX} printable characters")
+    if not re.fullmatch(NAME_PATTERN.strip("^$"), value):
+        raise ValueError(f"must be 1 to {NAME_MAX} printable characters (ASCII)")
     return value
 
 
 # Names of exchanges, pairs and timeframes.
-Name = Annotated[str, AfterValidator(_printable)]
+Name = Annotated[str, AfterValidator(_printable),
+                 WithJsonSchema({"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": NAME_PATTERN})]
 # Event seqs are PostgreSQL integers.
 SEQ_MAX = 2**31 - 1
 Seq = Annotated[int, Field(ge=0, le=SEQ_MAX)]

@@ -9,6 +9,8 @@ import asyncpg
 
 from services.api.errors import ApiError
 from services.api.requests import JobRequest
+from services.api.responses.base import answer
+from services.api.responses.plans import DRY_RUN
 from shared.kraken.client import ExchangeClient
 from shared.lake.timeframes import from_ms, iso, millis, to_ms
 from shared.ledger import intervals as ledger
@@ -119,6 +121,8 @@ def check_cost(req: JobRequest, settings: Settings, cost: dict) -> None:
 
 
 def dry_run_body(req: JobRequest, start: datetime, end: datetime, cost: dict, settings: Settings) -> dict:
-    return {"dry_run": True, "exchange": req.exchange, "symbol": req.symbol, "timeframe": req.timeframe,
-            "start_timestamp": iso(start), "end_timestamp": iso(end),
-            "needs_confirm": needs_confirm(cost["calls"], settings), **cost}
+    """What a dry run answers: the plan or the estimate, and whether the job would need confirming."""
+    return answer(DRY_RUN.validate_python({
+        "dry_run": True, "exchange": req.exchange, "symbol": req.symbol, "timeframe": req.timeframe,
+        "start_timestamp": start, "end_timestamp": end,
+        "needs_confirm": needs_confirm(cost["calls"], settings), **cost}))

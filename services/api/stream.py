@@ -13,27 +13,31 @@ from uuid import UUID
 
 from aiohttp import web
 from aiohttp_sse import sse_response
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from services.api.errors import ApiError
 from services.api.jobs import job_id
 from services.api.limits import client_of
-from services.api.params import SEQ_MAX, EventsQuery, parse_query
+from services.api.params import EventsQuery, Seq, parse_query
 from services.api.state import BUS, EVENTS, POOL, STREAMS
 from shared.jobs.events.catalog import TERMINAL_TYPES
 from shared.jobs.events.envelope import Envelope, subject
 
 RECHECK_S = 2.0
+SEQ = TypeAdapter(Seq)
 
 
 def _after(request: web.Request) -> int:
-    header = request.headers.get("Last-Event-ID") or None
+    """The seq to replay after: Last-Event-ID (an EventSource resuming) wins over ?after=. Each is a
+    PostgreSQL integer, so a huge one is a 400, not a database error."""
+    after = parse_query(EventsQuery, request).after
+    header = request.headers.get("Last-Event-ID")
     if header is None:
-        return parse_query(EventsQuery, request).after
+        return after
     try:
-        return EventsQuery(after=header).after
+        return SEQ.validate_python(header)
     except ValidationError as exc:
-        raise ApiError(400, "Last-Event-ID", f"must be an event seq from 0 to {SEQ_MAX}") from exc
+        raise ApiError(400, "Last-Event-ID", "must be an integer event seq from 0 to 2^31 - 1") from exc
 
 
 async def job_events(request: web.Request) -> web.StreamResponse:

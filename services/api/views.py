@@ -1,73 +1,90 @@
-"""Rows of the metadata tables in the JSON shapes of the HTTP API (README, "HTTP API")."""
+"""Rows of the metadata tables as the answers of the HTTP API (services/api/responses/; README, "HTTP API")."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 import asyncpg
 
-from shared.lake.timeframes import iso
+from services.api.responses.actions import DownloadLink, Downloads
+from services.api.responses.base import answer
+from services.api.responses.jobs import JobCreated, JobDetails, JobSummary, JobValidation, JobView
+from services.api.responses.meta import CoverageRow, DumpFile, DumpMember, LedgerInterval
+from shared.jobs.events.results import JobResult
+from shared.jobs.submission import command_of
+from shared.lake.timeframes import from_ms
 from shared.ledger.intervals import Interval
-
-
-def ts(value: datetime | None) -> str | None:
-    return iso(value) if value is not None else None
-
 
 # What a listing shows, and so all it reads: never the JSON columns (details, result) of 500 jobs.
 SUMMARY_COLUMNS = ("id, job_type, status, exchange, symbol, timeframe, start_ts, end_ts, progress, submitted_at,"
                    " finished_at")
 
 
+def job_created(job_id: UUID, status: str, submitted_at: datetime, **extra: Any) -> dict:
+    return answer(JobCreated(id=job_id, status=status, submitted_at=submitted_at, **extra))
+
+
+def _summary(row: asyncpg.Record) -> dict:
+    return {"id": row["id"], "job_type": row["job_type"], "status": row["status"], "exchange": row["exchange"],
+            "symbol": row["symbol"], "timeframe": row["timeframe"], "start_timestamp": row["start_ts"],
+            "end_timestamp": row["end_ts"], "progress": round(row["progress"], 4),
+            "submitted_at": row["submitted_at"], "finished_at": row["finished_at"]}
+
+
 def job_summary(row: asyncpg.Record) -> dict:
-    return {
-        "id": str(row["id"]), "job_type": row["job_type"], "status": row["status"],
-        "exchange": row["exchange"], "symbol": row["symbol"], "timeframe": row["timeframe"],
-        "start_timestamp": ts(row["start_ts"]), "end_timestamp": ts(row["end_ts"]),
-        "progress": round(row["progress"], 4), "submitted_at": ts(row["submitted_at"]),
-        "finished_at": ts(row["finished_at"]),
-    }
+    return answer(JobSummary(**_summary(row)))
 
 
 def job_view(row: asyncpg.Record) -> dict:
     details = row["details"] or {}
-    result = row["result"] or {}
-    return job_summary(row) | {
-        "parent_id": str(row["parent_id"]) if row["parent_id"] else None,
-        "options": row["options"],
-        "details": {
-            "last_timestamp": details.get("last_timestamp"),
-            "batches_completed": details.get("batches_completed", 0),
-            "messages": details.get("messages", []),
-        },
-        "result": {
-            "rows": result.get("rows", 0),
-            "start_timestamp": result.get("start_timestamp"),
-            "end_timestamp": result.get("end_timestamp"),
-            "artifacts": result.get("artifacts", []),
-            "not_fetched": result.get("not_fetched", []),
-            "no_trade_intervals": result.get("no_trade_intervals", 0),
-            "exchange_calls": result.get("exchange_calls", 0),
-            "comparisons": result.get("comparisons"),
-            "plan": result.get("plan"),
-            "children": result.get("children", []),
-        },
-        "error": row["error"],
-        "validation": details.get("validation"),
-        "started_at": ts(row["started_at"]),
-        "events_seq": row["last_event_seq"],
-    }
+    validation = details.get("validation")
+    return answer(JobView(
+        **_summary(row),
+        parent_id=row["parent_id"],
+        options=row["options"],
+        details=JobDetails(last_timestamp=details.get("last_timestamp"),
+                           batches_completed=details.get("batches_completed", 0),
+                           messages=details.get("messages", [])),
+        result=JobResult.model_validate(row["result"] or {}),
+        error=row["error"],
+        validation=JobValidation.model_validate(validation) if validation else None,
+        started_at=row["started_at"],
+        events_seq=row["last_event_seq"],
+    ))
 
 
-def coverage_view(row: asyncpg.Record) -> dict:
-    return {
-        "exchange": row["exchange"], "symbol": row["symbol"], "timeframe": row["timeframe"],
-        "start_timestamp": ts(row["start_ts"]), "end_timestamp": ts(row["end_ts"]), "rows": row["rows"],
-        "last_job_id": str(row["last_job_id"]) if row["last_job_id"] else None,
-        "last_sync_at": ts(row["last_sync_at"]), "validated_at": ts(row["validated_at"]),
-    }
+def _interval(interval: Interval) -> LedgerInterval:
+    return LedgerInterval(start_timestamp=from_ms(interval.start_ms), end_timestamp=from_ms(interval.end_ms),
+                          state=interval.state, source=interval.source, provisional=interval.provisional)
 
 
-def interval_view(interval: Interval) -> dict:
-    return {"start_timestamp": iso(interval.start_ms), "end_timestamp": iso(interval.end_ms),
-            "state": interval.state, "source": interval.source, "provisional": interval.provisional}
+def coverage_view(row: asyncpg.Record, intervals: Iterable[Interval]) -> dict:
+    return answer(CoverageRow(
+        exchange=row["exchange"], symbol=row["symbol"], timeframe=row["timeframe"], start_timestamp=row["start_ts"],
+        end_timestamp=row["end_ts"], rows=row["rows"], last_job_id=row["last_job_id"],
+        last_sync_at=row["last_sync_at"], validated_at=row["validated_at"],
+        intervals=[_interval(i) for i in intervals]))
+
+
+def dump_files(rows: Iterable[asyncpg.Record]) -> list[dict]:
+    """Rows of dump_files LEFT JOIN dump_members: one file each, with its members."""
+    files: dict[tuple[str, str], DumpFile] = {}
+    for r in rows:
+        file = files.setdefault((r["kind"], r["name"]), DumpFile(
+            kind=r["kind"], name=r["name"], sha256=r["sha256"], size=r["size"], cached_at=r["cached_at"], members=[]))
+        if r["member"]:
+            file.members.append(DumpMember(member=r["member"], altname=r["altname"], minutes=r["minutes"],
+                                           first_timestamp=r["first_ts"], last_timestamp=r["last_ts"], rows=r["rows"]))
+    return [answer(f) for f in files.values()]
+
+
+def downloads(row: asyncpg.Record) -> dict:
+    """Links to the candles of each timeframe the job wrote, in each format."""
+    base = f"/api/data-jobs/{row['id']}/candles"
+    links = [DownloadLink(timeframe=tf, format=fmt, url=f"{base}?timeframe={tf}&format={fmt}")
+             for tf in command_of(row).timeframes for fmt in ("parquet", "csv")]
+    return answer(Downloads(job_id=row["id"], action="download", downloads=links,
+                            artifacts=(row["result"] or {}).get("artifacts", [])))

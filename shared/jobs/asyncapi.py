@@ -50,13 +50,18 @@ def _message(name: str, model: type[BaseModel], payload: dict) -> dict:
             "contentType": "application/json", "payload": payload}
 
 
+def typed_envelopes() -> dict[type[BaseModel], type[Envelope]]:
+    """Per payload model, the envelope of its events: `type` fixed and `data` that model (the HTTP API's
+    event stream documents its events with these too)."""
+    return {model: create_model(f"{model.__name__}Event", __base__=Envelope, type=(Literal[type_name(model)], ...),
+                                data=(model, ...)) for model in PAYLOADS}
+
+
 def _event_messages(schemas: dict) -> dict:
     """One message per event type: the envelope, with `type` fixed and `data` its payload model."""
     messages = {}
-    for model in PAYLOADS:
+    for model, envelope in typed_envelopes().items():
         name = type_name(model)
-        envelope = create_model(f"{model.__name__}Event", __base__=Envelope, type=(Literal[name], ...),
-                                data=(model, ...))
         messages[model.__name__] = _message(name, model, _schema(envelope, schemas))
         messages[model.__name__]["x-terminal"] = name in TERMINAL_TYPES
     return messages

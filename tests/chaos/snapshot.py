@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 import nats
 
+from shared.jobs.events.log import EventLog
 from tests.integration.client import lake_rows
 
 # The consumers whose work writes the lake and the ledger (the fetcher, the rebuilder, the writer); a
@@ -87,11 +88,8 @@ async def quiescent(nats_url: str, timeout: float = 30.0) -> bool:
 
 
 async def event_count(database_url: str) -> int:
-    conn = await asyncpg.connect(database_url, timeout=5)
-    try:
-        return await conn.fetchval("SELECT count(*) FROM data_job_events")
-    finally:
-        await conn.close()
+    async with asyncpg.create_pool(database_url, min_size=1, max_size=1, timeout=5) as pool:
+        return await EventLog(pool, None).stored()
 
 
 async def jobs_ended(database_url: str) -> bool:
@@ -107,7 +105,7 @@ async def take(stack, views: dict[str, dict | None], stats: dict[str, int]) -> S
     conn = await asyncpg.connect(stack.postgres.url, timeout=10)
     try:
         ledger = [tuple(r) for r in await conn.fetch(_LEDGER)]
-        events = await conn.fetchval("SELECT count(*) FROM data_job_events")
+        events = await event_count(stack.postgres.url)
     finally:
         await conn.close()
     candles = await asyncio.to_thread(candles_of, stack.lake)

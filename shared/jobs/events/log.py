@@ -93,6 +93,10 @@ class EventLog:
                                         " AND dedup_key = $3", job_id, type_name(model), dedup_key)
         return None if data is None else model.model_validate(data)
 
+    async def stored(self) -> int:
+        """How many events the log holds, of every job (how far a system has got, for its probes)."""
+        return await self.pool.fetchval("SELECT count(*) FROM data_job_events")
+
     async def has_ended(self, job_id: UUID) -> bool:
         """True once a terminal event is stored, even before the projection catches up."""
         return bool(await self.pool.fetchval(_EXISTS, job_id, TERMINAL))

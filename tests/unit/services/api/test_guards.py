@@ -71,6 +71,15 @@ async def test_a_rebinding_host_gets_421_on_loopback_and_named_hosts_pass(client
     assert (await c2.get("/api/data-jobs", headers={"Host": "other.example"})).status == 421
 
 
+async def test_a_method_a_path_has_no_route_for_gets_405_not_a_write_refusal(client):
+    c = await client()
+    for method in ("PUT", "DELETE", "PATCH"):
+        resp = await c.request(method, "/api/openapi.json", data=b"x", headers={"Content-Type": "text/plain"})
+        body = await resp.json()
+        assert resp.status == 405 and resp.headers["Allow"] == "GET,HEAD" and body["field"] == "method", body
+    assert (await c.put("/api/nowhere", data=b"x")).status == 404
+
+
 def test_any_host_is_served_when_bound_to_every_interface_with_no_list():
     assert allowed_hosts(Settings(api_host="0.0.0.0")) is None
     assert allowed_hosts(Settings(api_host="localhost")) == {"localhost", "127.0.0.1", "::1"}

@@ -1,0 +1,61 @@
+"""The other routes as OpenAPI operations: what is stored and known (coverage, exchanges, dumps,
+markets), the public contracts, health, and the web page."""
+
+from __future__ import annotations
+
+from aiohttp.web_fileresponse import CONTENT_TYPES
+
+from services.api.openapi.parts import array, json_answer, operation, query, ref
+from services.api.page import FILES
+from services.api.params import CoverageQuery, MarketsQuery
+from services.api.responses.meta import CoverageRow, DumpFile, EventTypes, Exchange, Health, Market, Readiness
+
+
+def _contract(kind: str, version: str) -> dict:
+    return {"type": "object", "required": [kind], "properties": {kind: {"const": version}}}
+
+
+def _metadata() -> dict:
+    return {
+        "/api/data-coverage": {"get": operation(
+            "getCoverage", "What is stored per timeframe, with the ledger's intervals (data by source,"
+                           " no_trades, missing)", {200: json_answer("Coverage rows", array(CoverageRow))},
+            {400: None}, parameters=query(CoverageQuery))},
+        "/api/exchanges": {"get": operation("listExchanges", "Exchanges and their timeframes",
+                                            {200: json_answer("Exchanges", array(Exchange))}, {})},
+        "/api/dumps": {"get": operation("listDumps", "Cached official dump files and what each member covers",
+                                        {200: json_answer("Dump files", array(DumpFile))}, {})},
+        "/api/markets": {"get": operation("listMarkets", "Markets of an exchange", {200: json_answer(
+            "Markets", array(Market))}, {400: None}, parameters=query(MarketsQuery))},
+    }
+
+
+def _public() -> dict:
+    files = sorted(FILES)
+    # As aiohttp's FileResponse names them.
+    types = sorted({CONTENT_TYPES.guess_type(f)[0] or "application/octet-stream" for f in files})
+    return {
+        "/api/openapi.json": {"get": operation("getOpenapi", "This document", {200: json_answer(
+            "OpenAPI 3.1", _contract("openapi", "3.1.0"))}, {}, public=True)},
+        "/api/asyncapi.json": {"get": operation(
+            "getAsyncapi", "The bus contract (AsyncAPI 3.0): job events on data_job_events.{job_id}, the JOBS"
+                           " and CANDLES work queues", {200: json_answer("AsyncAPI 3.0", _contract("asyncapi", "3.0.0"))},
+            {}, public=True)},
+        "/api/event-types": {"get": operation("getEventTypes", "Job event type names, and the terminal ones",
+                                              {200: json_answer("The names", ref(EventTypes))}, {}, public=True)},
+        "/healthz": {"get": operation("healthz", "Liveness", {200: json_answer("The process answers", ref(Health))},
+                                      {}, public=True)},
+        "/readyz": {"get": operation("readyz", "Readiness: PostgreSQL and NATS answer", {
+            200: json_answer("Ready", ref(Readiness)),
+            503: json_answer("Not ready: which dependency is down", ref(Readiness))}, {}, public=True)},
+        "/": {"get": operation("page", "The web page (Data › Fetch history)", {200: {
+            "description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}}, {}, public=True)},
+        "/static/{file}": {"get": operation("staticFile", "The page's script, style sheet and markup", {200: {
+            "description": "The file", "content": {t: {"schema": {"type": "string"}} for t in types}}},
+            {404: "No such file"}, public=True, parameters=[
+                {"name": "file", "in": "path", "required": True, "schema": {"type": "string", "enum": files}}])},
+    }
+
+
+def paths() -> dict:
+    return {**_metadata(), **_public()}

@@ -55,21 +55,34 @@ async def live_api(simulator, tmp_path_factory):
         nats_proc.wait(10)
 
 
-async def test_schemathesis_finds_no_server_error_and_no_departure_from_the_document(live_api):
-    url, tmp = live_api
-    reports = tmp / "report"
+# An error inside the generator itself, not an answer of the API: Python 3.11's parser can fail with
+# this while hypothesis describes a strategy on a worker thread. Such a run is made once more.
+GENERATOR_FAULT = "AST constructor recursion depth mismatch"
+
+
+async def _run(url: str, tmp: Path, attempt: int) -> tuple[int, str, dict]:
+    reports = tmp / f"report-{attempt}"
     proc = await asyncio.create_subprocess_exec(
         str(ST), "--config-file", str(CONFIG), "run", f"{url}/api/openapi.json", "--checks", "all",
         "-H", f"Authorization: Bearer {TOKEN}", "--max-examples", MAX_EXAMPLES, "--workers", "2", "--seed", "1",
         "--generation-database", "none", "--no-color", "--report", "json", "--report-dir", str(reports),
         cwd=tmp, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     out = (await proc.communicate())[0].decode()
-    report = json.loads(next(reports.glob("*.json")).read_text())
-    cases = report["test_cases"]
+    return proc.returncode, out, json.loads(next(reports.glob("*.json")).read_text())
+
+
+async def test_schemathesis_finds_no_server_error_and_no_departure_from_the_document(live_api):
+    url, tmp = live_api
+    for attempt in range(2):
+        returncode, out, report = await _run(url, tmp, attempt)
+        cases = report["test_cases"]
+        assert cases["with_failures"] == 0 and report["failures"] == [], out[-8000:]  # never retried
+        if not (report["errors"] and GENERATOR_FAULT in out):
+            break
     # The figure line, shown with -s or -rP.
     print(f"schemathesis: {cases['generated']} cases, {cases['with_failures']} with failures,"
           f" {len(report['errors'])} errors, in {report['running_time']:.0f} s")
-    assert proc.returncode == 0 and report["complete"], out[-8000:]
-    assert cases["with_failures"] == 0 and report["failures"] == [] and report["errors"] == [], out[-8000:]
+    assert returncode == 0 and report["complete"], out[-8000:]
+    assert report["errors"] == [], out[-8000:]
     assert report["operations"]["tested"] == report["operations"]["total"] >= 16
     assert cases["generated"] >= MIN_CASES, cases

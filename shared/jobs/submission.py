@@ -18,12 +18,9 @@ from shared.jobs.events.payloads import JobQueued
 from shared.lake.timeframes import from_ms, to_ms
 from shared.platform.bus import Bus
 
-_INSERT = ("INSERT INTO data_jobs (id, job_type, parent_id, exchange, symbol, timeframe, start_ts, end_ts, options)"
-           " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (id) DO NOTHING RETURNING submitted_at")
-
-
-_INSERT_ADMITTED = ("INSERT INTO data_jobs (id, job_type, parent_id, exchange, symbol, timeframe, start_ts, end_ts,"
-                    " options, client, request_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING submitted_at")
+_INSERT = ("INSERT INTO data_jobs (id, job_type, parent_id, exchange, symbol, timeframe, start_ts, end_ts, options,"
+           " client, request_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (id) DO NOTHING"
+           " RETURNING submitted_at")
 _ACTIVE_TWIN = ("SELECT id, status, submitted_at FROM data_jobs WHERE request_key = $1 AND status IN ('queued', 'running')"
                 " ORDER BY submitted_at LIMIT 1")
 _QUEUED = ("SELECT count(*) AS total, count(*) FILTER (WHERE client = $1) AS mine FROM data_jobs"
@@ -70,10 +67,15 @@ def command_of(row: asyncpg.Record) -> JobCommand:
                       start_ms=to_ms(row["start_ts"]), end_ms=to_ms(row["end_ts"]), options=row["options"] or {})
 
 
+async def _insert(db: asyncpg.Pool | asyncpg.Connection, cmd: JobCommand, client: str | None = None,
+                  key: str | None = None) -> datetime | None:
+    return await db.fetchval(_INSERT, cmd.job_id, cmd.job_type, cmd.parent_id, cmd.exchange, cmd.symbol, cmd.timeframe,
+                             from_ms(cmd.start_ms), from_ms(cmd.end_ms), cmd.options, client, key)
+
+
 async def store_job(pool: asyncpg.Pool, events: EventLog, cmd: JobCommand, request: dict) -> datetime | None:
     """None if the job exists already (a producer that restarted submits its children again)."""
-    submitted = await pool.fetchval(_INSERT, cmd.job_id, cmd.job_type, cmd.parent_id, cmd.exchange, cmd.symbol,
-                                    cmd.timeframe, from_ms(cmd.start_ms), from_ms(cmd.end_ms), cmd.options)
+    submitted = await _insert(pool, cmd)
     await events.emit(cmd.job_id, JobQueued(request=request), dedup_key="queued")
     return submitted
 
@@ -92,9 +94,7 @@ async def admit_job(pool: asyncpg.Pool, events: EventLog, cmd: JobCommand, reque
             raise QueueFull(admission.max_queued, per_client=False)
         if queued["mine"] >= admission.max_queued_per_client:
             raise QueueFull(admission.max_queued_per_client, per_client=True)
-        submitted = await conn.fetchval(
-            _INSERT_ADMITTED, cmd.job_id, cmd.job_type, cmd.parent_id, cmd.exchange, cmd.symbol, cmd.timeframe,
-            from_ms(cmd.start_ms), from_ms(cmd.end_ms), cmd.options, admission.client, key)
+        submitted = await _insert(conn, cmd, admission.client, key)
         queued_event = await EventLog.store(conn, cmd.job_id, JobQueued(request=request), "queued")
     await events.publish(queued_event)
     return Admitted(cmd.job_id, submitted)

@@ -57,6 +57,11 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
         if exc.status < 400:
             raise
         return _http_error(exc)
+    except ConnectionResetError:
+        # The client went away mid-answer (a closed tab, an aborted download): not an error, and nothing
+        # more is owed to it. aiohttp finds the connection closed when it sends this, and drops it quietly.
+        log.info("request.client_gone", path=request.path)
+        return web.Response(status=499)
     except Exception:
         log.exception("request.failed", path=request.path)
         return error_response(500, "internal_error", "body", "the server failed to answer; the error is logged")

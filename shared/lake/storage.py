@@ -22,6 +22,18 @@ class Storage(Protocol):
     def uri(self, key: str) -> str: ...
 
 
+def _create(path: Path):
+    """Opens a new file, making its folder; again if a delete of the folder's last key removed the folder
+    in between (LocalStorage.delete prunes empty folders)."""
+    for _ in range(5):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return open(path, "wb")
+        except FileNotFoundError:
+            continue
+    return open(path, "wb")
+
+
 class LocalStorage:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
@@ -42,10 +54,9 @@ class LocalStorage:
 
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         # A hidden temp name: readers of the folder (polars, DuckDB) skip files starting with a dot.
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        with open(tmp, "wb") as f:
+        with _create(tmp) as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -57,9 +68,8 @@ class LocalStorage:
 
     @staticmethod
     def _copy(source: Path, target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        with open(source, "rb") as src, open(tmp, "wb") as dst:
+        with open(source, "rb") as src, _create(tmp) as dst:
             shutil.copyfileobj(src, dst, 8 << 20)
             dst.flush()
             os.fsync(dst.fileno())
@@ -79,7 +89,17 @@ class LocalStorage:
         return sorted(str(p.relative_to(self.root)) for p in files if not p.name.startswith("."))
 
     async def delete(self, key: str) -> None:
-        self.path(key).unlink(missing_ok=True)
+        path = self.path(key)
+        path.unlink(missing_ok=True)
+        # Folders exist only while they hold keys, as in an object store: a job's emptied staging/<job>
+        # folder must not stay behind.
+        for folder in path.parents:
+            if folder == self.root or self.root not in folder.parents:
+                break
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or already gone): its keys keep it
+                break
 
 
 class S3Storage:

@@ -21,13 +21,15 @@ from services.launcher.embedded import free_port
 from services.launcher.infra import infrastructure
 from shared.platform.settings import Settings
 from tests.integration.servers import fresh_database
+from tests.paths import REPO
 
 pytestmark = pytest.mark.integration
 
 
-def _launch(cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "services"], cwd=cwd, env=env,
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+def _launch(cwd: Path, env: dict[str, str], log: Path, **popen) -> subprocess.Popen:
+    # Run from another folder, `services` must still be this checkout's, not whichever one is installed.
+    return subprocess.Popen([sys.executable, "-m", "services"], cwd=cwd, env={**env, "PYTHONPATH": str(REPO)},
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT, **popen)
 
 
 def _wait_healthy(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
@@ -95,3 +97,37 @@ async def test_the_embedded_nats_url_is_written_while_it_runs(tmp_path, database
         nc = await nats.connect(url)
         await nc.close()
     assert not (tmp_path / "nats.url").exists()
+
+
+async def test_ctrl_c_stops_the_services_before_the_nats_server_they_drain_to(tmp_path, database_url):
+    """A terminal's Ctrl-C signals the launcher's whole process group. The embedded nats-server used to be
+    in it and quit at once, while the services were still draining to it ("Task exception was never
+    retrieved … ConnectionClosedError")."""
+    port = free_port()
+    log = tmp_path / "launcher.log"
+    env = {k: v for k, v in os.environ.items() if k != "NATS_URL"}
+    env |= {"DATABASE_URL": database_url, "API_PORT": str(port), "STORAGE_URL": (tmp_path / "lake").as_uri()}
+    launcher = _launch(tmp_path, env, log, start_new_session=True)
+    try:
+        _wait_healthy(port, launcher, log)
+        await asyncio.sleep(2)  # every service connected and consuming
+        os.killpg(launcher.pid, signal.SIGINT)  # what the terminal does
+        assert launcher.wait(60) == 0
+    finally:
+        if launcher.poll() is None:
+            os.killpg(launcher.pid, signal.SIGKILL)
+    output = log.read_text()
+    assert "services.stopped" in output
+    for sign in ("Traceback", "never retrieved", "ConnectionClosed"):
+        assert sign not in output, output[-4000:]
+
+
+def test_the_embedded_postgres_starts_without_a_runtime_dir_warning(tmp_path):
+    """Without XDG_RUNTIME_DIR (a server, a container, CI), platformdirs used to warn on `make run`."""
+    script = ("import sys; from pathlib import Path; from services.launcher.embedded import start_postgres; "
+              "server, _ = start_postgres(Path(sys.argv[1])); server.cleanup()")
+    env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"} | {"PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-W", "default", "-c", script, str(tmp_path / "data" / "postgres")],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "RuntimeDirWarning" not in done.stderr and "XDG_RUNTIME_DIR" not in done.stderr, done.stderr[-3000:]

@@ -30,8 +30,10 @@ SELECT exchange, symbol, timeframe, min(first_ts), max(last_ts) + $4 * interval 
 FROM lake_partitions WHERE exchange = $1 AND symbol = $2 AND timeframe = $3
 GROUP BY exchange, symbol, timeframe
 ON CONFLICT (exchange, symbol, timeframe) DO UPDATE SET start_ts = EXCLUDED.start_ts,
-    end_ts = EXCLUDED.end_ts, rows = EXCLUDED.rows, last_job_id = EXCLUDED.last_job_id, last_sync_at = now()
+    end_ts = EXCLUDED.end_ts, rows = EXCLUDED.rows, last_job_id = EXCLUDED.last_job_id, last_sync_at = now(),
+    validated_at = NULL
 """
+# validated_at vouches for the candles a validation read: new ones landing in the row void it.
 
 
 async def tell_parent(conn: asyncpg.Connection, parent_id: UUID, child_id: UUID, view: JobView) -> list[JobEvent]:

@@ -2,8 +2,8 @@
 held against the lake's own rules (README, "The lake") and against the coverage ledger that vouches for them.
 
 Every check counts the candles that fail it, and the first failures are listed with their reason. The
-spans of the range the ledger does not hold are reported as `missing`: an incomplete range is not an
-invalid one, so they do not fail the validation."""
+spans of the range the ledger does not hold are reported as `missing` (a provisional candle is stored: it
+is not missing): an incomplete range is not an invalid one, so they do not fail the validation."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def validate(candles: pa.Table, ledger: list[Interval], step_ms: int, start_ms: 
         "start_timestamp": iso(start_ms), "end_timestamp": iso(end_ms), "rows": df.height,
         "ok": not any(counts.values()), "failed": {k: v for k, v in counts.items() if v},
         "problems": problems[:MAX_LISTED],
-        "missing": [{"start_timestamp": iso(lo), "end_timestamp": iso(hi)} for lo, hi in gaps(ledger, start_ms, end_ms)],
+        "missing": [{"start_timestamp": iso(lo), "end_timestamp": iso(hi)} for lo, hi in gaps(ledger, start_ms, end_ms, provisional=True)],
     }
 
 

@@ -105,15 +105,17 @@ def _clip(ranges: list[tuple[int, int]], start_ms: int, end_ms: int) -> list[tup
     return out
 
 
-def held(ledger: list[Interval], start_ms: int, end_ms: int) -> list[tuple[int, int]]:
-    """What needs no fetching: data or confirmed emptiness, not provisional."""
-    return _clip([(i.start_ms, i.end_ms) for i in ledger if i.state != "missing" and not i.provisional],
-                 start_ms, end_ms)
+def held(ledger: list[Interval], start_ms: int, end_ms: int, *, provisional: bool = False) -> list[tuple[int, int]]:
+    """What needs no fetching: data or confirmed emptiness, not provisional. With `provisional`, what is
+    stored: young REST candles too, which a refresh fetches again but which are in the lake."""
+    return _clip([(i.start_ms, i.end_ms) for i in ledger
+                  if i.state != "missing" and (provisional or not i.provisional)], start_ms, end_ms)
 
 
-def gaps(ledger: list[Interval], start_ms: int, end_ms: int) -> list[tuple[int, int]]:
+def gaps(ledger: list[Interval], start_ms: int, end_ms: int, *, provisional: bool = False) -> list[tuple[int, int]]:
+    """The rest of the range: what is still to fetch, or with `provisional`, what is not stored at all."""
     out, cursor = [], start_ms
-    for lo, hi in held(ledger, start_ms, end_ms):
+    for lo, hi in held(ledger, start_ms, end_ms, provisional=provisional):
         if lo > cursor:
             out.append((cursor, lo))
         cursor = hi

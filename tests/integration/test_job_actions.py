@@ -143,3 +143,19 @@ async def test_a_running_rebuild_is_cancelled_within_a_page_and_resumed(acting, 
     assert events[-1]["type"] == "job.completed", events[-3:]
     assert close_enough(rebuilt(lake_rows(acting.lake, "BTC/USD", "1h"), start, end),
                         truth(simulator, "BTC/USD", 60, start, end))
+
+
+async def test_new_candles_in_a_validated_row_clear_its_validated_at(acting):
+    """`validated_at` vouches for the candles that were validated: it used to stay set after new ones
+    landed in the same coverage row."""
+    rebuilds = [j for j in await get_json(acting.api, "/api/data-jobs")
+                if j["status"] == "completed" and j["job_type"] == "trade_rebuild"]
+    report = await validated(acting.api, rebuilds[0]["id"])
+    assert report["ok"], report
+    assert (await coverage_row(acting.api))["validated_at"] is not None
+
+    start = NOW - timedelta(days=24)
+    job = await submit(acting.api, {**REQUEST, "start_timestamp": iso(start), "end_timestamp": iso(start + timedelta(days=2))})
+    events = await follow(acting.api, job["id"])
+    assert events[-1]["type"] == "job.completed", events[-3:]
+    assert (await coverage_row(acting.api))["validated_at"] is None

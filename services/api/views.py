@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 import asyncpg
@@ -12,11 +13,19 @@ import asyncpg
 from services.api.responses.actions import DownloadLink, Downloads
 from services.api.responses.base import answer
 from services.api.responses.jobs import JobCreated, JobDetails, JobSummary, JobValidation, JobView
-from services.api.responses.meta import CoverageRow, DumpFile, DumpMember, LedgerInterval
+from services.api.responses.meta import (
+    CoverageRow,
+    DumpFile,
+    DumpMember,
+    IntervalsPage,
+    LedgerInterval,
+    TimelineSegment,
+)
 from shared.jobs.events.results import JobResult
 from shared.jobs.submission import command_of
-from shared.lake.timeframes import from_ms
+from shared.lake.timeframes import from_ms, iso
 from shared.ledger.intervals import Interval
+from shared.ledger.store import RowTimeline
 
 # What a listing shows, and so all it reads: never the JSON columns (details, result) of 500 jobs.
 SUMMARY_COLUMNS = ("id, job_type, status, exchange, symbol, timeframe, start_ts, end_ts, progress, submitted_at,"
@@ -61,12 +70,26 @@ def _interval(interval: Interval) -> LedgerInterval:
                           state=interval.state, source=interval.source, provisional=interval.provisional)
 
 
-def coverage_view(row: asyncpg.Record, intervals: Iterable[Interval]) -> dict:
+def coverage_view(timeline: RowTimeline) -> dict:
+    row = timeline.row
+    query = urlencode({"exchange": row["exchange"], "symbol": row["symbol"], "timeframe": row["timeframe"]})
     return answer(CoverageRow(
         exchange=row["exchange"], symbol=row["symbol"], timeframe=row["timeframe"], start_timestamp=row["start_ts"],
         end_timestamp=row["end_ts"], rows=row["rows"], last_job_id=row["last_job_id"],
         last_sync_at=row["last_sync_at"], validated_at=row["validated_at"],
-        intervals=[_interval(i) for i in intervals]))
+        timeline=[TimelineSegment(start_timestamp=from_ms(s.start_ms), end_timestamp=from_ms(s.end_ms), state=s.state,
+                                  source=s.source, provisional=s.provisional, stretches=s.stretches, shares=s.shares)
+                  for s in timeline.segments],
+        merged_stretches=timeline.merged_stretches, missing_stretches=timeline.missing_stretches,
+        intervals_url=f"/api/data-coverage/intervals?{query}"))
+
+
+def intervals_page(intervals: list[Interval], listed: list[Interval], limit: int, query: dict[str, str]) -> dict:
+    """`intervals`: the page as stored (`limit` asked); `listed`: the same with its holes."""
+    more = len(intervals) == limit
+    after = {"after": iso(intervals[-1].end_ms)} if intervals else {}
+    return answer(IntervalsPage(intervals=[_interval(i) for i in listed],
+                                next=f"/api/data-coverage/intervals?{urlencode(query | after)}" if more else None))
 
 
 def dump_files(rows: Iterable[asyncpg.Record]) -> list[dict]:

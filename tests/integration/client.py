@@ -74,3 +74,14 @@ def lake_rows(lake: Path, symbol: str, timeframe: str) -> list[dict]:
     table = ds.dataset(folder, format="parquet", partitioning="hive").to_table()
     rows = table.drop_columns([c for c in table.column_names if c == "year"]).to_pylist()
     return sorted(rows, key=lambda r: r["ts"])
+
+
+async def ledger_listing(api: str, symbol: str, timeframe: str, exchange: str = "kraken") -> list[dict]:
+    """The coverage ledger's whole listing of one timeframe, every page of it."""
+    (row,) = await get_json(api, f"/api/data-coverage?exchange={exchange}&symbol={symbol}&timeframe={timeframe}")
+    url, intervals = row["intervals_url"], []
+    while url:
+        page = await get_json(api, url)
+        intervals += page["intervals"]
+        url = page["next"]
+    return intervals

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from playwright.async_api import expect
 
-from tests.integration.client import get_json
+from tests.integration.client import follow, get_json, submit
 from tests.integration.system import isolated_system
 from tests.integration.times import NOW, iso
 
@@ -150,3 +150,30 @@ async def test_a_queued_job_is_cancelled_from_its_card_and_offers_resume(page, s
     job_id = (await card.get_attribute("id")).removeprefix("job-")
     view = await get_json(system.api, f"/api/data-jobs/{job_id}")
     assert view["status"] == "cancelled" and view["started_at"] is None  # it never ran
+
+
+async def test_the_coverage_timeline_shows_the_ledger_and_a_missing_stretch_fills_the_form(page, system):
+    # Two days a week apart: the row's ledger has data from REST, a missing week, and data again.
+    for days in (20, 12):
+        start = (NOW - timedelta(days=days)).replace(hour=0)
+        job = await submit(system.api, {"exchange": "kraken", "symbol": "ETH/USD", "timeframe": "1d",
+                                        "start_timestamp": iso(start), "end_timestamp": iso(start + timedelta(days=2))})
+        assert (await follow(system.api, job["id"]))[-1]["type"] == "job.completed"
+    (row,) = await get_json(system.api, "/api/data-coverage?exchange=kraken&symbol=ETH/USD&timeframe=1d")
+    assert [s["state"] for s in row["timeline"]] == ["data", "missing", "data"] and row["missing_stretches"] == 1
+
+    await page.reload()
+    bar = page.locator("#coverage-rows tr[data-key='ETH/USD 1d'] .timeline")
+    await expect(bar.locator(".stretch")).to_have_count(3)
+    assert await bar.locator(".stretch").evaluate_all("els => els.map(e => e.dataset.state)") == [
+        "data", "missing", "data"]
+    missing = bar.locator(".stretch.missing")
+    await missing.focus()
+    label = await missing.get_attribute("aria-label")
+    gap = row["timeline"][1]
+    assert "missing" in label and gap["start_timestamp"].replace("T", " ")[:16] in label
+    await page.keyboard.press("Enter")
+    assert await page.input_value("#start") == gap["start_timestamp"][:16]
+    assert await page.input_value("#end") == gap["end_timestamp"][:16]
+    assert await page.input_value("#symbol") == "ETH/USD" and await page.input_value("#timeframe") == "1d"
+    await page.screenshot(path=str(system.log_dir / "coverage-timeline.png"), full_page=True)

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from tests.integration.candles import stored, truth
-from tests.integration.client import get_json, lake_rows, run_job
+from tests.integration.client import get_json, lake_rows, ledger_listing, run_job
 from tests.integration.rebuilds import close_enough
 from tests.integration.system import isolated_system
 from tests.integration.times import CUTOFF, iso
@@ -133,8 +133,8 @@ async def test_dump_trades_and_rest_are_stitched_without_a_gap(stitched, dump_si
     assert checks["compared"] >= traded and checks["differing"] == 0, checks
     assert dump_sim.stats().get("OHLC", 0) - calls.get("OHLC", 0) == 1
 
-    coverage = await get_json(stitched.api, "/api/data-coverage?exchange=kraken&symbol=BTC/USD&timeframe=1m")
-    inside = [i for i in coverage[0]["intervals"] if i["end_timestamp"] > iso(START) and i["start_timestamp"] < iso(END)]
+    listed = await ledger_listing(stitched.api, "BTC/USD", "1m")
+    inside = [i for i in listed if i["end_timestamp"] > iso(START) and i["start_timestamp"] < iso(END)]
     assert {i["state"] for i in inside} <= {"data", "no_trades"}, inside
     assert {i["source"] for i in inside if i["state"] == "data"} == {"zip", "trades", "rest"}
     assert inside[0]["start_timestamp"] <= iso(START) and inside[-1]["end_timestamp"] >= iso(END)
@@ -221,9 +221,8 @@ async def test_a_dump_replaces_rest_candles_for_the_period_it_covers(stitched, d
     # Every replaced candle was compared with the REST one it replaced, and they agree.
     report = view["result"]["comparisons"]["with_stored"]
     assert report["compared"] == len([r for r in rows if r["ts"] < CUTOFF]) and report["differing"] == 0, report
-    (coverage,) = await get_json(stitched.api, "/api/data-coverage?exchange=kraken&symbol=BTC/USD&timeframe=1h")
     # The ledger: over the dump's period, hours with candles from the dump and hours it shows empty.
-    held = [(i["state"], i["source"]) for i in coverage["intervals"]
+    held = [(i["state"], i["source"]) for i in await ledger_listing(stitched.api, "BTC/USD", "1h")
             if iso(start) <= i["start_timestamp"] and i["end_timestamp"] <= iso(CUTOFF)]
     assert set(held) == {("data", "zip"), ("no_trades", "zip")}, held
     assert sum(1 for state, _ in held if state == "data") > 1

@@ -18,13 +18,22 @@ from services.api.requests import JobRequest
 from services.api.responses.actions import Cancelled, Downloads, ValidationAsked
 from services.api.responses.base import ErrorBody
 from services.api.responses.jobs import JobCreated, JobSummary, JobView
-from services.api.responses.meta import CoverageRow, DumpFile, EventTypes, Exchange, Health, Market, Readiness
+from services.api.responses.meta import (
+    CoverageRow,
+    DumpFile,
+    EventTypes,
+    Exchange,
+    Health,
+    IntervalsPage,
+    Market,
+    Readiness,
+)
 from services.api.responses.plans import FetchDryRun, RebuildDryRun
 from services.api.state import POOL
 
 REQUESTS = [JobRequest, ActionRequest]
 ANSWERS = [ErrorBody, JobCreated, JobSummary, JobView, FetchDryRun, RebuildDryRun, ValidationAsked, Downloads,
-           Cancelled, CoverageRow, Exchange, DumpFile, Market, Health, Readiness, EventTypes, *jobs.ENVELOPES.values()]
+           Cancelled, CoverageRow, IntervalsPage, Exchange, DumpFile, Market, Health, Readiness, EventTypes, *jobs.ENVELOPES.values()]
 SECURITY = {"bearer": {
     "type": "http", "scheme": "bearer",
     "description": "`Authorization: Bearer <API_TOKEN>`, needed on /api/* (but the contracts) when the server"

@@ -7,8 +7,17 @@ from aiohttp.web_fileresponse import CONTENT_TYPES
 
 from services.api.openapi.parts import array, json_answer, operation, query, ref
 from services.api.page import FILES
-from services.api.params import CoverageQuery, MarketsQuery
-from services.api.responses.meta import CoverageRow, DumpFile, EventTypes, Exchange, Health, Market, Readiness
+from services.api.params import CoverageQuery, IntervalsQuery, MarketsQuery
+from services.api.responses.meta import (
+    CoverageRow,
+    DumpFile,
+    EventTypes,
+    Exchange,
+    Health,
+    IntervalsPage,
+    Market,
+    Readiness,
+)
 
 
 def _contract(kind: str, version: str) -> dict:
@@ -18,9 +27,13 @@ def _contract(kind: str, version: str) -> dict:
 def _metadata() -> dict:
     return {
         "/api/data-coverage": {"get": operation(
-            "getCoverage", "What is stored per timeframe, with the ledger's intervals (data by source,"
-                           " no_trades, missing)", {200: json_answer("Coverage rows", array(CoverageRow))},
-            {400: None}, parameters=query(CoverageQuery))},
+            "getCoverage", "What is stored per timeframe, with a timeline of the ledger's states (data by"
+                           " source, no_trades, missing) of a bounded number of segments",
+            {200: json_answer("Coverage rows", array(CoverageRow))}, {400: None}, parameters=query(CoverageQuery))},
+        "/api/data-coverage/intervals": {"get": operation(
+            "listCoverageIntervals", "The coverage ledger's intervals of one timeframe, paginated",
+            {200: json_answer("A page of intervals", ref(IntervalsPage))}, {400: None},
+            parameters=query(IntervalsQuery))},
         "/api/exchanges": {"get": operation("listExchanges", "Exchanges and their timeframes",
                                             {200: json_answer("Exchanges", array(Exchange))}, {})},
         "/api/dumps": {"get": operation("listDumps", "Cached official dump files and what each member covers",

@@ -1,4 +1,4 @@
-"""Exchanges, markets, what is stored (coverage rows with the ledger's intervals), the cached dump
+"""Exchanges, markets, what is stored (coverage rows with their timelines, the ledger's intervals), the cached dump
 files, health and readiness, and the event type names."""
 
 from __future__ import annotations
@@ -40,8 +40,21 @@ class LedgerInterval(Answer):
     provisional: bool = Field(description="young REST candles Kraken may still revise")
 
 
+class TimelineSegment(Answer):
+    """A stretch of a coverage row's timeline: one ledger interval, or several short ones merged."""
+
+    start_timestamp: Time
+    end_timestamp: Time = Field(description="exclusive")
+    state: Literal["data", "no_trades", "missing"] = Field(description="merged: the state of most of its time")
+    source: Source | None
+    provisional: bool
+    stretches: int = Field(description="ledger intervals (and holes) shown as this segment; 1 = exact")
+    shares: dict[str, float] = Field(description="merged: each state's (or state:source's) share of its time")
+
+
 class CoverageRow(Answer):
-    """What is stored for one exchange, symbol and timeframe, with the coverage ledger's intervals."""
+    """What is stored for one exchange, symbol and timeframe, with its ledger summarised as a timeline of
+    at most a few hundred segments (the whole listing: intervals_url)."""
 
     exchange: str
     symbol: str
@@ -51,8 +64,19 @@ class CoverageRow(Answer):
     rows: int
     last_job_id: UUID | None
     last_sync_at: Time | None
-    validated_at: Time | None = Field(description="when a validation of this timeframe last passed")
+    validated_at: Time | None = Field(description="when a validation of this timeframe last passed; cleared"
+                                                  " when new candles land in the row")
+    timeline: list[TimelineSegment] = Field(description="from the first to the last stored candle")
+    merged_stretches: int = Field(description="ledger intervals shown inside merged segments")
+    missing_stretches: int = Field(description="stretches of the row the ledger does not hold")
+    intervals_url: str = Field(description="the ledger's whole listing, paginated")
+
+
+class IntervalsPage(Answer):
+    """The coverage ledger's intervals of one timeframe, in order, holes shown as missing."""
+
     intervals: list[LedgerInterval]
+    next: str | None = Field(description="the URL of the next page; null on the last")
 
 
 class DumpMember(Answer):

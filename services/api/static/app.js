@@ -380,15 +380,56 @@ function refreshJob(row) {
 }
 
 function coverageRow(row) {
-  const gaps = (row.intervals || []).filter((i) => i.state === "missing").length;
   return el("tr", { "data-key": `${row.symbol} ${row.timeframe}` },
     el("td", {}, row.symbol), el("td", {}, row.timeframe), el("td", {}, when(row.start_timestamp)),
-    el("td", {}, when(row.end_timestamp)), el("td", {}, count(row.rows)), el("td", {}, String(gaps)),
+    el("td", {}, when(row.end_timestamp)), el("td", {}, count(row.rows)), el("td", {}, String(row.missing_stretches)),
     el("td", {}, when(row.last_sync_at)), el("td", {}, when(row.validated_at)),
     el("td", {},
-      el("button", { type: "button", class: "refresh", onclick: () => submit(refreshJob(row)) }, "Refresh"),
+      el("button", { type: "button", class: "refresh", onclick: () => submit(refreshJob(row)),
+        "aria-label": `Refresh ${row.symbol} ${row.timeframe}` }, "Refresh"),
       " ",
-      el("button", { type: "button", class: "prefill", onclick: () => prefill(row) }, "Extend")));
+      el("button", { type: "button", class: "prefill", onclick: () => prefill(row),
+        "aria-label": `Extend ${row.symbol} ${row.timeframe}` }, "Extend")),
+    el("td", {}, timeline(row)));
+}
+
+// The row's ledger as a bar, as the server summarised it: each stretch sized by its time and coloured
+// by its state (data by source, no_trades, missing). A merged stretch says how many it stands for.
+function stretchText(row, seg) {
+  const what = seg.state === "data" ? `data from ${seg.source}` : seg.state.replace("_", " ");
+  const merged = seg.stretches > 1
+    ? `; ${seg.stretches} small stretches merged: ${Object.entries(seg.shares)
+      .map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`).join(", ")}` : "";
+  return `${row.symbol} ${row.timeframe}: ${what}${seg.provisional ? " (provisional)" : ""}, `
+    + `${when(seg.start_timestamp)} → ${when(seg.end_timestamp)}${merged}`;
+}
+
+function timeline(row) {
+  const t0 = Date.parse(row.start_timestamp), span = Math.max(Date.parse(row.end_timestamp) - t0, 1);
+  const bar = el("div", { class: "timeline", role: "list", "aria-label": `${row.symbol} ${row.timeframe} timeline` });
+  for (const seg of row.timeline) {
+    const width = (Date.parse(seg.end_timestamp) - Date.parse(seg.start_timestamp)) / span * 100;
+    const text = stretchText(row, seg);
+    const part = el("span", { class: `stretch ${seg.state} ${seg.source || ""}${seg.stretches > 1 ? " merged" : ""}`,
+      role: "listitem", tabindex: "0", title: text, "aria-label": text, "data-state": seg.state,
+      style: `width: ${width}%` });
+    if (seg.state === "missing") {
+      // Fetch exactly this stretch: the form takes its range.
+      const fill = () => prefillRange(row, seg.start_timestamp, seg.end_timestamp);
+      part.addEventListener("click", fill);
+      part.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); fill(); } });
+    }
+    bar.append(part);
+  }
+  return bar;
+}
+
+function prefillRange(row, start, end) {
+  $("symbol").value = row.symbol;
+  $("timeframe").value = row.timeframe;
+  $("start").value = start.slice(0, 16);
+  $("end").value = end.slice(0, 16);
+  $("start").focus();
 }
 
 // "Extend": the form picks up where the stored data ends.
@@ -402,7 +443,7 @@ function prefill(row) {
 async function loadCoverage() {
   const rows = await api(`/api/data-coverage?exchange=${encodeURIComponent($("exchange").value)}`);
   $("coverage-rows").replaceChildren(...(rows.length ? rows.map(coverageRow)
-    : [el("tr", {}, el("td", { colspan: 9 }, "nothing stored yet"))]));
+    : [el("tr", {}, el("td", { colspan: 10 }, "nothing stored yet"))]));
 }
 
 // --- start ------------------------------------------------------------------------------------

@@ -13,8 +13,18 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from services.api.errors import ApiError, json_errors
 from services.api.openapi.document import document
-from services.api.views import coverage_view, downloads, dump_files, job_created, job_summary, job_view
+from services.api.views import (
+    coverage_view,
+    downloads,
+    dump_files,
+    intervals_page,
+    job_created,
+    job_summary,
+    job_view,
+)
 from shared.ledger.intervals import Interval
+from shared.ledger.store import RowTimeline
+from shared.ledger.timeline import Segment
 
 COMPONENTS = document()["components"]
 T0, T1 = datetime(2026, 11, 10, tzinfo=UTC), datetime(2026, 11, 20, 12, 30, 15, 123456, tzinfo=UTC)
@@ -58,11 +68,17 @@ def test_the_downloads_the_coverage_rows_and_the_dump_files():
         "timeframe=1h&format=csv"]
     row = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m", "start_ts": T0, "end_ts": T1, "rows": 5,
            "last_job_id": JOB["id"], "last_sync_at": T1, "validated_at": None}
-    stored = coverage_view(row, [Interval(0, 60_000, "data", "zip"), Interval(60_000, 120_000, "missing")])
+    stored = coverage_view(RowTimeline(row, [Segment(0, 60_000, "data", "zip"), Segment(60_000, 120_000, "missing", None)],
+                                       missing_stretches=1, merged_stretches=0))
     valid("CoverageRow", stored)
-    assert stored["intervals"][1] == {"start_timestamp": "1970-01-01T00:01:00Z", "end_timestamp":
-                                      "1970-01-01T00:02:00Z", "state": "missing", "source": None,
-                                      "provisional": False}
+    assert stored["timeline"][1] == {"start_timestamp": "1970-01-01T00:01:00Z", "end_timestamp":
+                                     "1970-01-01T00:02:00Z", "state": "missing", "source": None,
+                                     "provisional": False, "stretches": 1, "shares": {}}
+    assert stored["intervals_url"] == "/api/data-coverage/intervals?exchange=kraken&symbol=BTC%2FUSD&timeframe=1m"
+    page = intervals_page([Interval(0, 60_000, "data", "zip")], [Interval(0, 60_000, "data", "zip")], 1,
+                          {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m"})
+    valid("IntervalsPage", page)
+    assert page["next"].endswith("&after=1970-01-01T00%3A01%3A00Z")
     file = {"kind": "ohlcvt", "name": "Kraken_OHLCVT.zip", "sha256": "ab", "size": 10, "cached_at": T0}
     member = {"member": "XBTUSD_1.csv", "altname": "XBTUSD", "minutes": 1, "first_ts": T0, "last_ts": T1, "rows": 2}
     files = dump_files([file | member, file | member | {"member": "XBTUSD_5.csv", "minutes": 5},

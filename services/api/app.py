@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.api import actions, candles, contracts, jobs, meta, stream
+from services.api import actions, candles, chart, contracts, jobs, meta, stream
 from services.api.errors import json_errors
 from services.api.guards import require_token, site_guard
 from services.api.limits import StreamSlots
@@ -42,6 +42,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/data-jobs/{id}/candles", candles.job_candles)
     app.router.add_get("/api/data-coverage", meta.coverage)
     app.router.add_get("/api/data-coverage/intervals", meta.coverage_intervals)
+    app.router.add_get("/api/chart", chart.chart)
     app.router.add_get("/api/exchanges", meta.exchanges)
     app.router.add_get("/api/dumps", meta.dumps)
     app.router.add_get("/api/markets", meta.markets)

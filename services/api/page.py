@@ -9,8 +9,14 @@ from aiohttp import web
 from services.api.errors import ApiError
 
 STATIC = Path(__file__).with_name("static")
+# The charting library, installed from the lockfile by `make install` (npm ci): served from here, so the
+# page fetches nothing from the internet.
+CHART_LIBRARY = (Path(__file__).resolve().parents[2] / "node_modules" / "lightweight-charts" / "dist"
+                 / "lightweight-charts.standalone.production.js")
 # The files there, and nothing else: a name is looked up, never joined into a path.
 FILES = {p.name: p for p in STATIC.iterdir() if p.is_file()}
+if CHART_LIBRARY.is_file():
+    FILES["lightweight-charts.js"] = CHART_LIBRARY
 
 
 async def index(request: web.Request) -> web.FileResponse:

@@ -78,6 +78,15 @@ class CandlesQuery(Query):
     format: Literal["parquet", "csv"] = "parquet"
 
 
+class ChartQuery(Query):
+    exchange: Name
+    symbol: Name
+    timeframe: Name
+    start: AwareDatetime | None = Field(None, description="default: the first stored candle")
+    end: AwareDatetime | None = Field(None, description="exclusive; default: after the last stored candle")
+    points: int = Field(600, ge=10, le=2000, description="at most this many points; coarser buckets beyond")
+
+
 class EventsQuery(Query):
     after: Seq = Field(0, description="replay events after this seq (the Last-Event-ID header wins)")
 

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from playwright.async_api import expect
 
-from tests.integration.client import follow, get_json, submit
+from tests.integration.client import follow, get_json, lake_rows, submit
 from tests.integration.system import isolated_system
 from tests.integration.times import NOW, iso
 
@@ -177,3 +177,29 @@ async def test_the_coverage_timeline_shows_the_ledger_and_a_missing_stretch_fill
     assert await page.input_value("#end") == gap["end_timestamp"][:16]
     assert await page.input_value("#symbol") == "ETH/USD" and await page.input_value("#timeframe") == "1d"
     await page.screenshot(path=str(system.log_dir / "coverage-timeline.png"), full_page=True)
+
+
+async def test_the_chart_shows_the_stored_candles_of_a_row(page, system):
+    (row,) = await get_json(system.api, "/api/data-coverage?exchange=kraken&symbol=BTC/USD&timeframe=1h")
+    stored = [r for r in lake_rows(system.lake, "BTC/USD", "1h")]
+    await page.reload()
+    await page.locator("#coverage-rows tr[data-key='BTC/USD 1h'] button.chart").click()
+    box = page.locator("#chart")
+    await expect(box).to_have_attribute("data-points", str(len(stored)))
+    assert await box.get_attribute("data-bucket") == "3600"  # candles as stored: no downsampling
+    await expect(box.locator("canvas").first).to_be_attached()  # drawn by the library the API serves
+    await expect(page.locator("#chart-status")).to_contain_text(f"{len(stored):,} points")
+    await page.screenshot(path=str(system.log_dir / "chart.png"), full_page=True)
+
+    chart = await get_json(system.api, "/api/chart?exchange=kraken&symbol=BTC/USD&timeframe=1h&points=10")
+    assert chart["downsampled"] and len(chart["points"]) <= 10 and chart["bucket_s"] >= 4 * 3600
+    assert sum(p[5] for p in chart["points"]) == pytest.approx(sum(r["volume"] for r in stored))
+    assert max(p[2] for p in chart["points"]) == max(r["high"] for r in stored)
+    async with aiohttp.ClientSession() as http:
+        for query, status, field in (("symbol=BTC/USD&timeframe=1h&points=5", 400, "exchange"),
+                                     ("exchange=kraken&symbol=DOGE/USD&timeframe=1h", 404, "symbol"),
+                                     ("exchange=kraken&symbol=BTC/USD&timeframe=1h&end=2001-01-01T00:00:00Z", 400,
+                                      "start")):
+            async with http.get(f"{system.api}/api/chart?{query}") as resp:
+                body = await resp.json()
+                assert resp.status == status and body["field"] == field, (query, body)

@@ -7,7 +7,8 @@ from aiohttp.web_fileresponse import CONTENT_TYPES
 
 from services.api.openapi.parts import array, json_answer, operation, query, ref
 from services.api.page import FILES
-from services.api.params import CoverageQuery, IntervalsQuery, MarketsQuery
+from services.api.params import ChartQuery, CoverageQuery, IntervalsQuery, MarketsQuery
+from services.api.responses.chart import Chart
 from services.api.responses.meta import (
     CoverageRow,
     DumpFile,
@@ -34,6 +35,10 @@ def _metadata() -> dict:
             "listCoverageIntervals", "The coverage ledger's intervals of one timeframe, paginated",
             {200: json_answer("A page of intervals", ref(IntervalsPage))}, {400: None},
             parameters=query(IntervalsQuery))},
+        "/api/chart": {"get": operation(
+            "getChart", "The stored candles of a range as chart points, downsampled on the server to at most"
+                        " `points`", {200: json_answer("Chart points", ref(Chart))}, {400: None, 404: None},
+            parameters=query(ChartQuery))},
         "/api/exchanges": {"get": operation("listExchanges", "Exchanges and their timeframes",
                                             {200: json_answer("Exchanges", array(Exchange))}, {})},
         "/api/dumps": {"get": operation("listDumps", "Cached official dump files and what each member covers",

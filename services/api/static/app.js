@@ -38,7 +38,8 @@ const count = (n) => (n ?? 0).toLocaleString("en-US");
 function duration(seconds) {
   if (seconds < 90) return `${Math.round(seconds)} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
+  if (seconds < 3 * 86400) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} days`;
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -257,7 +258,8 @@ function jobActions(job) {
   if (job.status === "completed") {
     return [button("download-parquet", "Download Parquet", () => download(job, "parquet")), " ",
       button("download-csv", "Download CSV", () => download(job, "csv")), " ",
-      button("validate", "Run validation", () => validate(job))];
+      button("validate", "Run validation", () => validate(job)), " ",
+      button("chart", "Chart", () => showChart(job, job.start_timestamp, job.end_timestamp))];
   }
   if ((job.status === "failed" || job.status === "cancelled") && !job.parent_id) {
     return [button("resume", "Resume", () => resume(job))];
@@ -389,7 +391,10 @@ function coverageRow(row) {
         "aria-label": `Refresh ${row.symbol} ${row.timeframe}` }, "Refresh"),
       " ",
       el("button", { type: "button", class: "prefill", onclick: () => prefill(row),
-        "aria-label": `Extend ${row.symbol} ${row.timeframe}` }, "Extend")),
+        "aria-label": `Extend ${row.symbol} ${row.timeframe}` }, "Extend"),
+      " ",
+      el("button", { type: "button", class: "chart", onclick: () => showChart(row),
+        "aria-label": `Chart ${row.symbol} ${row.timeframe}` }, "Chart")),
     el("td", {}, timeline(row)));
 }
 
@@ -444,6 +449,77 @@ async function loadCoverage() {
   const rows = await api(`/api/data-coverage?exchange=${encodeURIComponent($("exchange").value)}`);
   $("coverage-rows").replaceChildren(...(rows.length ? rows.map(coverageRow)
     : [el("tr", {}, el("td", { colspan: 10 }, "nothing stored yet"))]));
+}
+
+// --- chart ------------------------------------------------------------------------------------
+// Candlesticks with volume, from /api/chart: a bounded number of points, downsampled on the server
+// at coarse zoom; zooming in asks again for the visible range at a finer grain.
+
+const CHART_POINTS = 600;
+const chart = { view: null, candles: null, volume: null, row: null, bucket: 0, timer: null };
+
+function chartLibrary() {
+  if (window.LightweightCharts) return Promise.resolve(window.LightweightCharts);
+  return new Promise((resolve, reject) => {
+    const script = el("script", { src: "/static/lightweight-charts.js" });
+    script.onload = () => resolve(window.LightweightCharts);
+    script.onerror = () => reject(new Error("the charting library is not installed (make install runs npm ci)"));
+    document.head.append(script);
+  });
+}
+
+async function showChart(row, start, end) {
+  $("chart-panel").hidden = false;
+  try {
+    const lib = await chartLibrary();
+    if (!chart.view) {
+      chart.view = lib.createChart($("chart"), { autoSize: true, timeScale: { timeVisible: true },
+        layout: { attributionLogo: false } });
+      chart.candles = chart.view.addSeries(lib.CandlestickSeries, {});
+      chart.volume = chart.view.addSeries(lib.HistogramSeries, { priceScaleId: "", priceFormat: { type: "volume" } });
+      chart.volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+      chart.view.timeScale().subscribeVisibleTimeRangeChange(zoomed);
+    }
+    chart.row = row;
+    await loadChart(start, end, true);
+  } catch (err) {
+    $("chart-status").textContent = `No chart: ${err.data?.reason || err.message}`;
+  }
+}
+
+async function loadChart(start, end, fit) {
+  const { row } = chart;
+  const query = new URLSearchParams({ exchange: row.exchange, symbol: row.symbol, timeframe: row.timeframe,
+    points: String(CHART_POINTS) });
+  if (start) query.set("start", start);
+  if (end) query.set("end", end);
+  const data = await api(`/api/chart?${query}`);
+  chart.bucket = data.bucket_s;
+  chart.candles.setData(data.points.map(([time, open, high, low, close]) => ({ time, open, high, low, close })));
+  chart.volume.setData(data.points.map(([time, open, , , close, value]) => ({
+    time, value, color: close >= open ? "rgba(38,166,154,.5)" : "rgba(239,83,80,.5)" })));
+  if (fit) chart.view.timeScale().fitContent();
+  const box = $("chart");
+  box.dataset.points = String(data.points.length);
+  box.dataset.bucket = String(data.bucket_s);
+  const grain = data.downsampled ? `one point per ${duration(data.bucket_s)} (downsampled; zoom in for more)`
+    : `one candle per ${duration(data.bucket_s)}`;
+  box.setAttribute("aria-label", `${row.symbol} ${row.timeframe} candles, ${when(data.start_timestamp)} to ${when(data.end_timestamp)}`);
+  $("chart-status").textContent = `${row.symbol} ${row.timeframe}: ${count(data.points.length)} points, `
+    + `${when(data.start_timestamp)} → ${when(data.end_timestamp)}, ${grain}`;
+}
+
+// Zoomed in far enough that the visible range would hold fewer points than it could: ask for it finer.
+function zoomed(range) {
+  clearTimeout(chart.timer);
+  if (!range || !chart.row) return;
+  chart.timer = setTimeout(() => {
+    const seconds = range.to - range.from;
+    if (seconds / chart.bucket >= CHART_POINTS / 3) return;
+    const iso = (s) => new Date(s * 1000).toISOString();
+    loadChart(iso(range.from - seconds / 2), iso(range.to + seconds / 2), false)
+      .catch((err) => { $("chart-status").textContent = `No chart: ${err.data?.reason || err.message}`; });
+  }, 400);
 }
 
 // --- start ------------------------------------------------------------------------------------

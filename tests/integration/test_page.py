@@ -5,6 +5,7 @@ validated and downloaded from its card, and a queued one is cancelled from it.""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import aiohttp
@@ -109,8 +110,17 @@ async def test_a_bad_request_shows_the_field_and_the_reason(page, system):
     await fill(page, symbol="BTC/USD", timeframe="1h", start=NOW - timedelta(days=1), end=NOW - timedelta(days=2))
     jobs_before = len(await get_json(system.api, "/api/data-jobs"))
     await page.click("#fetch")
-    await expect(page.locator("#form-error")).to_have_text("end_timestamp: must be after start_timestamp")
+    # The API's reason, at the field it names, which is marked invalid.
+    await expect(page.locator("#end")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#end-error")).to_have_text("must be after start_timestamp")
+    assert await page.get_attribute("#end", "aria-describedby") == "end-error"
+    assert await page.get_attribute("#start", "aria-invalid") is None
     assert len(await get_json(system.api, "/api/data-jobs")) == jobs_before
+    # Put right, the mark goes.
+    await page.fill("#end", local(NOW))
+    await page.click("#preview")
+    await expect(page.locator("#plan")).to_be_visible()
+    assert await page.get_attribute("#end", "aria-invalid") is None and await page.locator("#end-error").count() == 0
 
 
 async def test_a_completed_job_is_validated_and_downloaded_from_its_card(page, system):
@@ -203,3 +213,31 @@ async def test_the_chart_shows_the_stored_candles_of_a_row(page, system):
             async with http.get(f"{system.api}/api/chart?{query}") as resp:
                 body = await resp.json()
                 assert resp.status == status and body["field"] == field, (query, body)
+
+
+async def test_at_phone_width_nothing_overflows_and_cards_speak_for_their_job(page, system):
+    await page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        await page.reload()
+        await expect(page.locator("#coverage-rows tr").first).to_be_attached()
+        await fill(page, symbol="BTC/USD", timeframe="1h", start=NOW - timedelta(days=3), end=NOW)
+        await page.click("#preview")
+        await expect(page.locator("#plan")).to_be_visible()
+        await page.locator("#coverage-rows tr[data-key='BTC/USD 1h'] button.chart").click()
+        await expect(page.locator("#chart")).to_have_attribute("data-points", re.compile(r"\d+"))
+        widths = await page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        await page.screenshot(path=str(system.log_dir / "phone.png"), full_page=True)
+        assert widths[0] <= widths[1], widths
+    finally:
+        await page.set_viewport_size({"width": 1280, "height": 900})
+
+    card = page.locator(".job[data-status='completed']").first
+    job_id = (await card.get_attribute("id")).removeprefix("job-")
+    label = await card.locator("progress").get_attribute("aria-label")
+    assert job_id[:8] in label and "progress" in label.lower()
+    for button in await card.locator("button").all():
+        assert job_id[:8] in (await button.get_attribute("aria-label")), await button.text_content()
+    assert await card.get_attribute("aria-live") == "polite"
+    log = card.locator("details.log")
+    await log.locator("summary").click()
+    assert await log.locator("li").count() >= 2  # every message the job sent, not only the latest

@@ -10,6 +10,8 @@ class ApiFailure extends Error {
     super(body.field ? `${body.field}: ${body.reason}` : body.reason || `HTTP ${status}`);
     this.status = status;
     this.code = body.error;
+    this.field = body.field;
+    this.reason = body.reason;
   }
 }
 
@@ -95,9 +97,32 @@ function formRequest(extra = {}) {
   return body;
 }
 
+// The request's fields as the API names them, and the inputs that hold them.
+const FIELD_INPUTS = { exchange: "exchange", symbol: "symbol", timeframe: "timeframe", job_type: "job_type",
+  start_timestamp: "start", end_timestamp: "end", "options.full_history": "full_history",
+  "options.seed_from_zip": "seed_from_zip", "options.include_trades": "include_trades" };
+
+function clearFieldErrors() {
+  for (const input of document.querySelectorAll("#job-form [aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
+  for (const note of document.querySelectorAll("#job-form .field-error")) note.remove();
+}
+
+// A refusal that names a field of the form is shown at that field, which is marked invalid; any other
+// error goes in the line under the form.
 function showError(error) {
-  $("form-error").textContent = error ? String(error.message || error) : "";
-  $("form-error").hidden = !error;
+  clearFieldErrors();
+  const input = error?.field && $(FIELD_INPUTS[error.field] || "");
+  if (input) {
+    const note = el("span", { class: "field-error", id: `${input.id}-error`, role: "alert" }, error.reason);
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", note.id);
+    input.closest("label").append(note);
+  }
+  $("form-error").textContent = error && !input ? String(error.message || error) : "";
+  $("form-error").hidden = !error || Boolean(input);
 }
 
 async function busy(work) {
@@ -184,16 +209,23 @@ async function submit(body) {
 
 // --- jobs -------------------------------------------------------------------------------------
 
+// "BTC/USD 1h job 1a2b3c4d": how the card's controls name the job they act on.
+const jobName = (job) => `${job.symbol} ${job.timeframe} job ${job.id.slice(0, 8)}`;
+
 function jobCard(job) {
-  const card = el("article", { class: "job", id: `job-${job.id}`, "data-status": job.status },
+  // aria-live: a screen reader hears the card's changes (status, messages, summary) as they come.
+  const card = el("article", { class: "job", id: `job-${job.id}`, "data-status": job.status, "aria-live": "polite",
+    "aria-label": jobName(job) },
     el("header", {},
       el("span", { class: `status status-${job.status}` }, job.status),
       el("strong", {}, `${job.symbol} ${job.timeframe}`),
       el("span", {}, job.job_type === "trade_rebuild" ? "rebuild from trades" : "candles"),
       el("span", { class: "range" }, `${when(job.start_timestamp)} → ${when(job.end_timestamp)}`),
       el("code", {}, job.id.slice(0, 8))),
-    el("progress", { max: "1", value: String(job.progress || 0) }),
+    el("progress", { max: "1", value: String(job.progress || 0), "aria-label": `Progress of ${jobName(job)}` }),
     el("p", { class: "line" }, ""),
+    el("details", { class: "log", ontoggle: (e) => { if (e.target.open) fillLog(card, job.id); } },
+      el("summary", {}, "Log"), el("ol", {})),
     el("p", { class: "summary" }, ""),
     el("p", { class: "validation", hidden: "" }, ""),
     el("p", { class: "error", hidden: "" }, ""),
@@ -217,10 +249,39 @@ function onEvent(card, event) {
       card.querySelector("progress").value = d.progress ?? 0;
       line.textContent = `${Math.round((d.progress ?? 0) * 100)}%` + (d.last_timestamp ? ` – fetched up to ${when(d.last_timestamp)}` : "");
       break;
-    case "job.message": line.textContent = d.text; break;
-    case "job.planned": line.textContent = `plan: ${d.segments.map((s) => s.kind).join(" → ") || "nothing to fetch"}`; break;
+    case "job.message": line.textContent = logText(event); break;
+    case "job.planned": line.textContent = logText(event); break;
     default: break;
   }
+  const text = logText(event);
+  if (text) logLine(card, event, text);
+}
+
+// What the card's log says of an event: its messages, its plan and its end.
+function logText(event) {
+  const d = event.data || {};
+  if (event.type === "job.message") return d.text;
+  if (event.type === "job.planned") return `plan: ${d.segments.map((s) => s.kind).join(" → ") || "nothing to fetch"}`;
+  if (state.terminal.has(event.type)) return event.type.replace("job.", "job ");
+  return null;
+}
+
+// A card shown after a reload, of a job that has ended, reads its log from the stored events once.
+async function fillLog(card, id) {
+  if (card.dataset.logged) return;
+  card.dataset.logged = "1";
+  await readEvents(id, 0, (event) => {
+    const text = logText(event);
+    if (text) logLine(card, event, text);
+  }).catch(() => { delete card.dataset.logged; });
+}
+
+// The card's log keeps every message, not only the latest; a replayed event (a reconnect) is not repeated.
+function logLine(card, event, text) {
+  const log = card.querySelector(".log ol");
+  if (event.seq !== undefined && log.querySelector(`[data-seq="${event.seq}"]`)) return;
+  const at = event.ts;
+  log.append(el("li", { "data-seq": String(event.seq ?? "") }, at ? `${when(at)}: ${text}` : text));
 }
 
 // "12/12 match": a comparison report, or one per timeframe.
@@ -254,7 +315,8 @@ function showResult(card, job) {
 // --- job actions: download, validate, resume, cancel -------------------------------------------
 
 function jobActions(job) {
-  const button = (cls, text, onclick) => el("button", { type: "button", class: cls, onclick }, text);
+  const button = (cls, text, onclick) => el("button", { type: "button", class: cls, onclick,
+    "aria-label": `${text} of ${jobName(job)}` }, text);
   if (job.status === "completed") {
     return [button("download-parquet", "Download Parquet", () => download(job, "parquet")), " ",
       button("download-csv", "Download CSV", () => download(job, "csv")), " ",
@@ -327,34 +389,40 @@ async function resume(job) {
 
 // Server-Sent Events read with fetch, so the bearer token can go in a header; a dropped stream
 // resumes after the last event seen (Last-Event-ID), as EventSource would.
+// One pass over a job's event stream after `last`; onEach sees each event. Ends when the stream does.
+async function readEvents(id, last, onEach) {
+  const resp = await fetch(`/api/data-jobs/${id}/events`, { headers: { ...headers(false), Accept: "text/event-stream", "Last-Event-ID": String(last) } });
+  if (!resp.ok) throw new ApiFailure(resp.status, await resp.json().catch(() => ({})));
+  const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done: ended } = await reader.read();
+    if (ended) return;
+    buffer += value.replace(/\r\n/g, "\n");
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const data = block.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart()).join("\n");
+      if (data) onEach(JSON.parse(data));
+    }
+  }
+}
+
 async function follow(id) {
   if (state.following.has(id)) return;
   state.following.add(id);
   const card = $(`job-${id}`);
+  card.dataset.logged = "1";  // following fills the log as it goes
   let last = 0;
   let done = false;
   while (!done) {
     try {
-      const resp = await fetch(`/api/data-jobs/${id}/events`, { headers: { ...headers(false), Accept: "text/event-stream", "Last-Event-ID": String(last) } });
-      if (!resp.ok) throw new ApiFailure(resp.status, await resp.json().catch(() => ({})));
-      const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
-      for (;;) {
-        const { value, done: ended } = await reader.read();
-        if (ended) break;
-        buffer += value.replace(/\r\n/g, "\n");
-        let cut;
-        while ((cut = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const data = block.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart()).join("\n");
-          if (!data) continue;
-          const event = JSON.parse(data);
-          last = event.seq;
-          onEvent(card, event);
-          if (state.terminal.has(event.type)) done = true;
-        }
-      }
+      await readEvents(id, last, (event) => {
+        last = event.seq;
+        onEvent(card, event);
+        if (state.terminal.has(event.type)) done = true;
+      });
     } catch (error) {
       if (error instanceof ApiFailure && error.status < 500) break;
     }

@@ -1,0 +1,53 @@
+"""Every service process answers /metrics in Prometheus text format, /livez and /readyz on its own
+metrics port; the API also on its main port."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
+
+from services.launcher.supervisor import SERVICES
+
+PAYLOAD = {"exchange": "kraken", "symbol": "ETH/USD", "timeframe": "30m",
+           "start_timestamp": "2026-11-16T00:00:00Z", "end_timestamp": "2026-11-18T00:00:00Z",
+           "options": {"seed_from_zip": False}}
+
+
+async def scrape(url: str) -> dict[tuple[str, tuple], float]:
+    """Every sample of the scrape, keyed by name and labels."""
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as resp:
+        assert resp.status == 200 and resp.content_type == "text/plain", resp.content_type
+        text = await resp.text()
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def total(samples: dict, name: str, **labels: str) -> float:
+    return sum(v for (n, lbls), v in samples.items()
+               if n == name and all(dict(lbls).get(k) == want for k, want in labels.items()))
+
+
+async def status_of(http: aiohttp.ClientSession, url: str, within_s: float = 20) -> tuple[int, str]:
+    """The probe's answer, once it is 200 or the time is up (readiness waits for the first check)."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        async with http.get(url) as resp:
+            answer = resp.status, await resp.text()
+        if answer[0] == 200 or asyncio.get_running_loop().time() > deadline:
+            return answer
+        await asyncio.sleep(0.5)
+
+
+async def test_every_service_answers_metrics_livez_and_readyz_on_its_own_port(system):
+    async with aiohttp.ClientSession() as http:
+        for name in SERVICES:
+            url = system.metrics_url(name)
+            for probe in ("/livez", "/readyz"):
+                assert (await status_of(http, f"{url}{probe}"))[0] == 200, (name, probe)
+            samples = await scrape(url)
+            assert total(samples, "candles_nats_connected") == 1, name
+            assert total(samples, "candles_dependency_up") == 2, name
+        main = await scrape(system.api)  # the API's main port too
+        assert total(main, "candles_http_request_duration_seconds_count", route="/readyz") > 0

@@ -50,13 +50,18 @@ class System:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-    def metrics_url(self, name: str) -> str:
+    async def metrics_url(self, name: str, timeout: float = 60) -> str:
         """Where the service's /metrics, /livez and /readyz answer: the port its latest start logged
-        (METRICS_PORT=0 here, so each process has a free one)."""
-        for line in reversed((self.log_dir / f"{name}.log").read_text().splitlines()):
-            if '"service.started"' in line:
-                return f"http://127.0.0.1:{json.loads(line)['metrics_port']}"
-        raise LookupError(f"{name} has not logged service.started yet")
+        (METRICS_PORT=0 here, so each process has a free one). The API being ready says nothing of
+        the others, so this waits for the line."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for line in reversed((self.log_dir / f"{name}.log").read_text().splitlines()):
+                if '"service.started"' in line:
+                    return f"http://127.0.0.1:{json.loads(line)['metrics_port']}"
+            if self.procs[name].poll() is not None or asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"{name} did not log service.started\n{self.logs()}")
+            await asyncio.sleep(0.3)
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.log_dir.glob("*.log")))

@@ -4,6 +4,7 @@ alerts"): it carries counts and timings only, and the token guards /api/*."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from aiohttp import web
@@ -12,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from shared.platform.metrics import HTTP_SECONDS
 
 UNMATCHED = "unmatched"  # no route: one series for every unknown path
+CLIENT_GONE = 499  # the client went away first (an event stream closed, a download dropped): no error of ours
 
 
 def route_of(request: web.Request) -> str:
@@ -29,6 +31,9 @@ async def measure(request: web.Request, handler) -> web.StreamResponse:
         return response
     except web.HTTPException as exc:
         status = exc.status
+        raise
+    except asyncio.CancelledError:
+        status = CLIENT_GONE
         raise
     finally:
         HTTP_SECONDS.labels(route_of(request), request.method, str(status)).observe(time.perf_counter() - started)

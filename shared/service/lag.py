@@ -5,7 +5,6 @@ Every replica samples the same durable consumer, so dashboards take the max acro
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import structlog
 from nats.js import JetStreamContext
@@ -28,11 +27,3 @@ async def sample_lag(sub: JetStreamContext.PullSubscription, stream: str, durabl
             log.debug("consumer.lag_unknown", stream=stream, durable=durable, error=repr(exc)[:200])
         await asyncio.sleep(every_s)
 
-
-@contextlib.asynccontextmanager
-async def sampling_lag(sub: JetStreamContext.PullSubscription, stream: str, durable: str):
-    task = asyncio.create_task(sample_lag(sub, stream, durable))
-    try:
-        yield
-    finally:
-        task.cancel()

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.coverage.job_metrics import sample_jobs
 from services.launcher.supervisor import SERVICES
 from shared.platform.db import create_pool
-from tests.integration.client import run_job
+from tests.integration.client import get_json, run_job
 from tests.integration.servers import fresh_database
 
 PAYLOAD = {"exchange": "kraken", "symbol": "ETH/USD", "timeframe": "30m",
@@ -58,8 +58,17 @@ async def test_every_service_answers_metrics_livez_and_readyz_on_its_own_port(sy
             assert total(samples, "candles_dependency_up") == 2, name
         main = await scrape(system.api)  # the API's main port too
         assert total(main, "candles_http_request_duration_seconds_count", route="/readyz") > 0
+async def settled(api: str, within_s: float = 120) -> None:
+    """No job of an earlier test still queued or running: this one's calls are then the only ones."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while any(j["status"] in ("queued", "running") for j in await get_json(api, "/api/data-jobs?limit=100")):
+        assert asyncio.get_running_loop().time() < deadline, "jobs of earlier tests are still running"
+        await asyncio.sleep(0.5)
+
+
 async def test_the_counters_show_a_job_its_exchange_calls_and_its_rows(system):
     workers = ("fetcher", "rebuilder")
+    await settled(system.api)
     before = {name: await scrape(await system.metrics_url(name)) for name in (*workers, "writer", "coverage", "api")}
     streams_open: list[float] = []
 

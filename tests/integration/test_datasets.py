@@ -3,7 +3,7 @@
 the lake's rows; a later job over the same partitions (the dump replacing the REST candles) changes
 the lake but not the dataset, which still verifies; the same request again is the same dataset; a
 range with a part not stored is refused with the missing intervals and the plan; deleting keeps what
-another dataset shares."""
+another dataset shares; and verify finds an object changed behind the system's back."""
 
 from __future__ import annotations
 
@@ -211,6 +211,14 @@ async def test_datasets_are_listed_in_pages_and_deleted_keeping_shared_files(lak
         assert await storage.exists(object_key(sha)) == (sha in shared)
     status, body, _ = await call(api, "GET", f"/api/datasets/{second['id']}")
     assert status == 404 and body["field"] == "id"
+
+    # An object changed behind the system's back: verify names the file.
+    damaged = first["manifest"]["files"][1]
+    await storage.write_atomic(object_key(damaged["sha256"]), b"PAR1 not the frozen bytes")
+    status, verified, _ = await call(api, "POST", f"/api/datasets/{first['id']}/verify", {})
+    assert status == 200 and not verified["ok"], verified
+    assert [f["name"] for f in verified["files"] if not f["ok"]] == [damaged["name"]]
+    assert (await get_json(api, f"/api/datasets/{first['id']}"))["verified_ok"] is False
     status, body, _ = await call(api, "GET", "/api/datasets/not-an-id")
     assert status == 400 and body["field"] == "id"
 

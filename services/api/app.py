@@ -6,6 +6,7 @@ import structlog
 from aiohttp import web
 
 from services.api import actions, candles, chart, contracts, jobs, meta, stream
+from services.api.datasets import handlers as datasets
 from services.api.errors import json_errors
 from services.api.guards import require_token, site_guard
 from services.api.limits import StreamSlots
@@ -47,6 +48,14 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/data-jobs/{id}/events", stream.job_events)
     app.router.add_post("/api/data-jobs/{id}/actions", actions.job_action)
     app.router.add_get("/api/data-jobs/{id}/candles", candles.job_candles)
+    app.router.add_get("/api/data-jobs/{id}/candles/quality.json", candles.job_quality)
+    app.router.add_post("/api/datasets", datasets.create_dataset)
+    app.router.add_get("/api/datasets", datasets.list_datasets)
+    app.router.add_get("/api/datasets/{id}", datasets.get_dataset)
+    app.router.add_delete("/api/datasets/{id}", datasets.delete_dataset)
+    app.router.add_get("/api/datasets/{id}/manifest.json", datasets.get_manifest)
+    app.router.add_get("/api/datasets/{id}/files/{name}", datasets.get_file)
+    app.router.add_post("/api/datasets/{id}/verify", datasets.verify_dataset)
     app.router.add_get("/api/data-coverage", meta.coverage)
     app.router.add_get("/api/data-coverage/intervals", meta.coverage_intervals)
     app.router.add_get("/api/chart", chart.chart)

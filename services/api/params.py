@@ -73,8 +73,20 @@ class JobsQuery(Query):
     limit: int = Field(50, ge=1, le=500, description="newest first")
 
 
-class CandlesQuery(Query):
+# Microseconds since the epoch (16 digits reach the year 2286) and the dataset id.
+DATASET_CURSOR = "^[0-9]{1,16}-[0-9a-f]{32}$"
+
+
+class DatasetsQuery(Query):
+    limit: int = Field(50, ge=1, le=500, description="newest first")
+    before: str | None = Field(None, pattern=DATASET_CURSOR, description="the `next` of the previous page")
+
+
+class TimeframeQuery(Query):
     timeframe: Name | None = Field(None, description="one of the job's timeframes; default its own")
+
+
+class CandlesQuery(TimeframeQuery):
     format: Literal["parquet", "csv"] = "parquet"
 
 

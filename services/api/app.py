@@ -7,6 +7,7 @@ from aiohttp import web
 
 from services.api import actions, candles, chart, contracts, jobs, meta, stream
 from services.api.datasets import handlers as datasets
+from services.api.docs import add_docs
 from services.api.errors import json_errors
 from services.api.guards import require_token, site_guard
 from services.api.limits import StreamSlots
@@ -69,4 +70,5 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/readyz", meta.readyz)
     app.router.add_get("/metrics", metrics)
     add_page(app)
+    add_docs(app)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp.web_fileresponse import CONTENT_TYPES
 
+from services.api.docs import PAGES
 from services.api.openapi.parts import array, json_answer, operation, query, ref
 from services.api.page import FILES
 from services.api.params import ChartQuery, CoverageQuery, IntervalsQuery, MarketsQuery
@@ -48,6 +49,10 @@ def _metadata() -> dict:
     }
 
 
+def _html(description: str) -> dict:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
 def _public() -> dict:
     files = sorted(FILES)
     # As aiohttp's FileResponse names them.
@@ -69,8 +74,12 @@ def _public() -> dict:
         "/metrics": {"get": operation("metrics", "Prometheus metrics of this process (text exposition format)", {
             200: {"description": "The metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}},
             {}, public=True)},
-        "/": {"get": operation("page", "The web page (Data › Fetch history)", {200: {
-            "description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}}, {}, public=True)},
+        "/": {"get": operation("page", "The web page (Data › Fetch history)", {200: _html("HTML")}, {}, public=True)},
+        "/docs/": {"get": operation("docsIndex", "The docs pages", {200: _html("HTML")}, {}, public=True)},
+        "/docs/{page}": {"get": operation(
+            "docsPage", "A docs page: the 720 cap, rate limits, what each source costs, the ledger's states",
+            {200: _html("HTML")}, {404: "No such page"}, public=True, parameters=[
+                {"name": "page", "in": "path", "required": True, "schema": {"type": "string", "enum": sorted(PAGES)}}])},
         "/static/{file}": {"get": operation("staticFile", "The page's script, style sheet and markup", {200: {
             "description": "The file", "content": {t: {"schema": {"type": "string"}} for t in types}}},
             {404: "No such file"}, public=True, parameters=[

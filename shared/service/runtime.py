@@ -53,7 +53,7 @@ async def connected(name: str, settings: Settings):
 
 def run_service(name: str, main: Callable[[Runtime], Awaitable[None]]) -> None:
     settings = get_settings()
-    log = setup_logging(name, settings.log_level)
+    log = setup_logging(name, settings.log_level, settings.instance_id)
 
     async def runner() -> None:
         async with connected(name, settings) as rt:

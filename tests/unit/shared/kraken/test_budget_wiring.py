@@ -1,0 +1,53 @@
+"""Every HTTP request the client sends takes a turn from the budget it is given, market lists and
+retries included; without one, ccxt spaces the process's calls and a log line says so."""
+
+from __future__ import annotations
+
+import structlog
+
+from shared.kraken import budget as budget_module
+from shared.kraken.client import ExchangeClient
+from shared.platform.settings import Settings
+from tests.kraken_sim import running_simulator
+
+
+class CountingBudget:
+    def __init__(self) -> None:
+        self.turns = 0
+
+    async def turn(self, cost: object = None) -> None:
+        self.turns += 1
+
+
+def requests(stats: dict[str, int]) -> int:
+    """Every request the simulator had, per endpoint (those it answered with a fault included)."""
+    return sum(n for k, n in stats.items()
+               if k not in ("faults", "rate_limited") and not k.startswith("fault:"))
+
+
+async def test_each_request_takes_a_turn_from_the_budget_retries_included():
+    budget = CountingBudget()
+    async with running_simulator(seed=3, rate_limit=None) as sim:
+        settings = Settings(kraken_api_url=sim.url, exchange_backoff_base_s=0.01)
+        async with ExchangeClient(settings, budget=budget) as client:
+            assert client.exchange.throttle == budget.turn
+            market = await client.market("BTC/USD")      # Assets and AssetPairs
+            sim.script_faults(["503", None])             # one refused answer, retried
+            await client.trades(market.id, since=0, count=10)
+            await client.ohlc(market.id, 60)
+        assert budget.turns == requests(sim.stats()) == 5, sim.stats()
+
+
+async def test_without_a_budget_ccxt_spaces_the_process_calls_and_says_so(monkeypatch):
+    monkeypatch.setattr(budget_module, "_told_local", False)
+    with structlog.testing.capture_logs() as logs:
+        first = ExchangeClient(Settings(kraken_rate_limit_ms=700))
+        second = ExchangeClient(Settings(kraken_rate_limit_ms=700))
+    try:
+        assert "throttle" not in vars(first.exchange) and first.exchange.rateLimit == 700
+        assert [e for e in logs if e["event"] == "exchange.budget.local"] == [
+            {"event": "exchange.budget.local", "log_level": "info", "spacing_ms": 700,
+             "reason": "no shared budget: this process spaces its own calls; replicas add up"}]
+    finally:
+        await first.close()
+        await second.close()

@@ -60,7 +60,9 @@ class System:
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.log_dir.glob("*.log")))
 
-    async def wait_ready(self, timeout: float = 60) -> None:
+    async def wait_ready(self, timeout: float | None = None) -> None:
+        # Each process spends seconds importing on a loaded machine, and they start together.
+        timeout = timeout or 40 + 8 * len(self.procs)
         deadline = asyncio.get_running_loop().time() + timeout
         async with aiohttp.ClientSession() as http:
             while True:

@@ -95,7 +95,8 @@ async def trial(db_url: str, shared: bool, seconds: float) -> Trial:
 
 
 def show(res: Trial) -> None:
-    print(f"  shared budget {'on: ' if res.shared else 'off:'} {res.taken} calls taken in {res.seconds:.1f} s,"
+    state = "on: " if res.shared else "off:"
+    print(f"  shared budget {state} {res.taken} calls taken in {res.seconds:.1f} s,"
           f" {res.refused} refused; {res.taken / res.seconds:.2f} calls/s = {res.ratio:.2f} of the bound"
           f" ({BURST:g} + {DECAY:g}/s × {res.seconds:.1f} s)", flush=True)
 

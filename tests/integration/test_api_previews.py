@@ -24,7 +24,8 @@ async def test_dry_runs_share_one_client_its_market_list_and_the_budget(database
     try:
         async with simulator_factory(rate_limit=None) as sim:
             budget = {k.lower(): float(v) for k, v in FAST_BUDGET.items()}
-            settings = Settings(database_url=database_url, nats_url=nats_url, kraken_api_url=sim.url, **budget)
+            settings = Settings(database_url=database_url, nats_url=nats_url, kraken_api_url=sim.url,
+                                **budget)
             client = TestClient(TestServer(create_app(settings)))
             await client.start_server()
             try:
@@ -41,7 +42,8 @@ async def test_dry_runs_share_one_client_its_market_list_and_the_budget(database
         assert stats["Trades"] == 2 * DRY_RUNS, stats
         conn = await asyncpg.connect(database_url)
         try:
-            booked = await conn.fetchval("SELECT count(*) FROM exchange_call_budget WHERE api_url = $1", api_url)
+            booked = await conn.fetchval("SELECT count(*) FROM exchange_call_budget WHERE api_url = $1",
+                                         api_url)
         finally:
             await conn.close()
         assert booked == 1

@@ -89,7 +89,8 @@ asyncio.run(main())
 
 
 async def test_a_replica_killed_with_turns_booked_holds_nobody_up(database_url):
-    hog = await asyncio.create_subprocess_exec(sys.executable, "-c", HOG, database_url, stdout=subprocess.PIPE)
+    hog = await asyncio.create_subprocess_exec(sys.executable, "-c", HOG, database_url,
+                                               stdout=subprocess.PIPE)
     try:
         for _ in range(8):  # well past the burst: it is waiting for a turn when it dies
             assert (await hog.stdout.readline()).startswith(b"booked")

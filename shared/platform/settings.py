@@ -45,9 +45,6 @@ class Settings(BaseSettings):
     # Calls the budget keeps below the burst: a turn and its call's arrival at Kraken are apart by the
     # network and the scheduler, which can bring two calls closer than their turns were.
     kraken_budget_margin: float = Field(default=2.0, ge=0.0)
-    # This process's name on its log lines and on the events of the work it did (the replica that
-    # took a job, wrote a batch); unset: the host name, which is the pod's name on Kubernetes.
-    instance_id: str = Field(default_factory=socket.gethostname)
     kraken_timeout_ms: int = 10_000
     exchange_max_retries: int = 8
     exchange_backoff_base_s: float = 2.0
@@ -70,6 +67,9 @@ class Settings(BaseSettings):
     max_event_streams: int = 200
     max_event_streams_per_client: int = 20
     log_level: str = "info"
+    # This process's name on its log lines and on the events of the work it did (the replica that
+    # took a job, wrote a batch); unset: the host name, which is the pod's name on Kubernetes.
+    instance_id: str = Field(default_factory=socket.gethostname)
     # REST candles that closed less than this long before they were fetched may still be revised by
     # Kraken: the ledger marks them provisional and the next refresh fetches them again.
     rest_provisional_s: int = 600

@@ -3,6 +3,7 @@ retries included; without one, ccxt spaces the process's calls and a log line sa
 
 from __future__ import annotations
 
+import pytest
 import structlog
 
 from shared.kraken import budget as budget_module
@@ -51,3 +52,18 @@ async def test_without_a_budget_ccxt_spaces_the_process_calls_and_says_so(monkey
     finally:
         await first.close()
         await second.close()
+
+
+def test_the_budget_settings_default_to_krakens_limits_and_a_margin_cannot_eat_the_burst(monkeypatch):
+    from shared.platform.settings import get_settings
+
+    defaults = Settings()
+    assert (defaults.kraken_budget_shared, defaults.kraken_budget_burst, defaults.kraken_budget_decay) == (True, 15, 1)
+    monkeypatch.setenv("KRAKEN_BUDGET_BURST", "2")
+    monkeypatch.setenv("KRAKEN_BUDGET_MARGIN", "1.5")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit, match="KRAKEN_BUDGET_MARGIN: leaves less than one call"):
+            get_settings()
+    finally:
+        get_settings.cache_clear()

@@ -6,7 +6,8 @@ with the shared budget off (each process spacing its own calls, KRAKEN_RATE_LIMI
 
     python -m bench.shared_budget [--seconds 60] [--quick]
 
-PostgreSQL: DATABASE_URL, or an embedded server in a temporary folder (the one `make run` starts)."""
+PostgreSQL: DATABASE_URL (its budget table gains a row per trial, keyed by that trial's simulator URL),
+or an embedded server in a temporary folder (the one `make run` starts)."""
 
 from __future__ import annotations
 

@@ -3,11 +3,14 @@ retries included; without one, ccxt spaces the process's calls and a log line sa
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import structlog
 
 from shared.kraken import budget as budget_module
 from shared.kraken.client import ExchangeClient
+from shared.platform.errors import PermanentError
 from shared.platform.settings import Settings
 from tests.kraken_sim import running_simulator
 
@@ -67,3 +70,19 @@ def test_the_budget_settings_default_to_krakens_limits_and_a_margin_cannot_eat_t
             get_settings()
     finally:
         get_settings.cache_clear()
+
+
+async def test_requests_at_once_on_one_client_wait_for_one_market_list(monkeypatch):
+    """The API's dry runs share a client: those that find it without a market list share one load
+    (ccxt keeps the load in progress and hands it to every caller)."""
+    from shared.kraken import client as client_module
+
+    monkeypatch.setattr(client_module, "_KNOWN_MARKETS", {})
+    async with running_simulator(seed=3, rate_limit=None) as sim:
+        async with ExchangeClient(Settings(kraken_api_url=sim.url, kraken_rate_limit_ms=1)) as client:
+            found = await asyncio.gather(*(client.market(s) for s in ("BTC/USD", "ETH/USD", "BTC/USD")))
+            with pytest.raises(PermanentError, match="DOGE/XYZ is not a market"):
+                await client.market("DOGE/XYZ")  # unknown only after a load of its own
+        assert [m.symbol for m in found] == ["BTC/USD", "ETH/USD", "BTC/USD"]
+        stats = sim.stats()
+        assert (stats["Assets"], stats["AssetPairs"]) == (2, 2), stats

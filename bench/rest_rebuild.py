@@ -23,12 +23,12 @@ DAY_NS = 86_400 * 10**9
 TIMEFRAMES = ["1m", "5m", "15m", "1h", "4h", "1d"]
 
 
-def busy_range(sim, calls: int) -> tuple[int, int]:
+def busy_range(sim, calls: int, days_back: int = 60) -> tuple[int, int]:
     """(start_ms, end_ms) well before the REST window, holding just under `calls` pages of trades.
 
     end_ms is the millisecond of the last trade of the last page, so that page is full and also
     reaches the end: the paging stops on it, with no extra call for a short page."""
-    start_ns = (sim.now_ns() // DAY_NS - 60) * DAY_NS  # a day boundary two months back
+    start_ns = (sim.now_ns() // DAY_NS - days_back) * DAY_NS  # a day boundary, two months back by default
     span = DAY_NS
     while (tape := sim.trades(PAIR_ID, start_ns, start_ns + span)).n < calls * TRADES_PAGE:
         span *= 2

@@ -10,7 +10,7 @@ from shared.service.runtime import require_connections
 
 def main() -> None:
     settings = require_connections(get_settings())
-    log = setup_logging("api", settings.log_level)
+    log = setup_logging("api", settings.log_level, settings.instance_id)
     log.info("api.listening", host=settings.api_host, port=settings.api_port)
     web.run_app(create_app(settings), host=settings.api_host, port=settings.api_port, print=None,
                 access_log=None, shutdown_timeout=5)

@@ -14,8 +14,10 @@ from services.api.limits import StreamSlots
 from services.api.metrics import measure, metrics
 from services.api.openapi import openapi
 from services.api.page import add_page
-from services.api.state import BUS, EVENTS, POOL, SETTINGS, STORAGE, STREAMS
+from services.api.planning import api_client
+from services.api.state import BUS, EVENTS, KRAKEN, POOL, SETTINGS, STORAGE, STREAMS
 from shared.jobs.events.log import EventLog
+from shared.kraken.budget import budget_for
 from shared.lake.storage import open_storage
 from shared.platform.bus import Bus
 from shared.platform.db import create_pool
@@ -31,9 +33,11 @@ async def _connections(app: web.Application):
     app[BUS] = await Bus.connect(settings.nats_url, "api")
     app[EVENTS] = EventLog(app[POOL], app[BUS])
     app[STORAGE] = open_storage(settings.storage_url, settings.s3_endpoint_url)
+    app[KRAKEN] = api_client(settings, budget_for(app[POOL], settings))
     async with serving_health("api", settings, app[POOL], app[BUS]) as port:
         log.info("service.started", metrics_port=port)
         yield
+    await app[KRAKEN].close()
     await app[BUS].close()
     await app[POOL].close()
 

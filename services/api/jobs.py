@@ -18,7 +18,6 @@ from services.api.errors import ApiError
 from services.api.limits import QUEUE_RETRY_AFTER_S, client_of, too_many
 from services.api.params import JobsQuery, parse_query
 from services.api.planning import (
-    api_client,
     check_cost,
     check_not_before_history,
     dry_run_body,
@@ -27,7 +26,7 @@ from services.api.planning import (
     resolve_range,
 )
 from services.api.requests import JobRequest, check_metadata, check_range, check_shape
-from services.api.state import BUS, EVENTS, POOL, SETTINGS
+from services.api.state import BUS, EVENTS, KRAKEN, POOL, SETTINGS
 from services.api.views import SUMMARY_COLUMNS, job_created, job_summary, job_view
 from shared.jobs.commands import JobCommand
 from shared.jobs.lifecycle import fail
@@ -69,12 +68,11 @@ def _needs_kraken(req: JobRequest) -> bool:
 
 async def _plan(request: web.Request, req: JobRequest) -> tuple[datetime, datetime, dict | None]:
     """The job's range and, where it matters, its cost: both may need Kraken (its clock, a Trades sample)."""
-    pool, settings = request.app[POOL], request.app[SETTINGS]
+    pool, settings, client = request.app[POOL], request.app[SETTINGS], request.app[KRAKEN]
     with kraken_errors():
-        async with api_client(settings) as client:
-            start, end = await resolve_range(pool, client, req)
-            check_range(req, settings, start, end)
-            return start, end, await preview(pool, client, settings, req, start, end) if _wants_cost(req) else None
+        start, end = await resolve_range(pool, client, req)
+        check_range(req, settings, start, end)
+        return start, end, await preview(pool, client, settings, req, start, end) if _wants_cost(req) else None
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ from services.api.errors import ApiError
 from services.api.requests import JobRequest
 from services.api.responses.base import answer
 from services.api.responses.plans import DRY_RUN
+from shared.kraken.budget import CallBudget
 from shared.kraken.client import ExchangeClient
 from shared.lake.timeframes import from_ms, iso, millis, to_ms
 from shared.ledger import intervals as ledger
@@ -25,9 +26,11 @@ from shared.platform.settings import Settings
 FAR = 2**45  # ms: beyond any candle
 
 
-def api_client(settings: Settings) -> ExchangeClient:
+def api_client(settings: Settings, budget: CallBudget | None) -> ExchangeClient:
+    """The API process's one client: every dry run shares it, its market list and the call budget."""
     # A person is waiting on the answer: ask Kraken twice at most, then say it is unreachable.
-    return ExchangeClient(settings.model_copy(update={"exchange_max_retries": 1, "exchange_backoff_base_s": 0.5}))
+    hurried = settings.model_copy(update={"exchange_max_retries": 1, "exchange_backoff_base_s": 0.5})
+    return ExchangeClient(hurried, budget=budget)
 
 
 def scope_of(req: JobRequest, start_ms: int, end_ms: int) -> Scope:

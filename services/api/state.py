@@ -7,6 +7,7 @@ from aiohttp import web
 
 from services.api.limits import StreamSlots
 from shared.jobs.events.log import EventLog
+from shared.kraken.client import ExchangeClient
 from shared.lake.storage import Storage
 from shared.platform.bus import Bus
 from shared.platform.settings import Settings
@@ -17,3 +18,5 @@ BUS = web.AppKey("bus", Bus)
 EVENTS = web.AppKey("events", EventLog)
 STORAGE = web.AppKey("storage", Storage)
 STREAMS = web.AppKey("streams", StreamSlots)
+# One exchange client per process, with one market list, for every request that asks Kraken (dry runs).
+KRAKEN = web.AppKey("kraken", ExchangeClient)

@@ -6,6 +6,7 @@ import asyncpg
 import structlog
 
 from shared.kraken.answers import Market
+from shared.kraken.budget import budget_for
 from shared.kraken.client import ExchangeClient
 from shared.platform.settings import Settings
 
@@ -25,7 +26,7 @@ def market_row(market: Market, enabled: set[str]) -> tuple:
 
 
 async def sync_markets(pool: asyncpg.Pool, settings: Settings) -> int:
-    async with ExchangeClient(settings) as client:
+    async with ExchangeClient(settings, budget=budget_for(pool, settings)) as client:
         markets = await client.markets()
     rows = [market_row(m, set(settings.enabled_markets)) for m in markets if m.spot]
     async with pool.acquire() as conn:

@@ -12,6 +12,7 @@ from services.fetcher.zip_fetch import zip_batches
 from shared.jobs.commands import CANDLES_SUBJECT, CandleBatch, JobCommand
 from shared.jobs.events.payloads import JobFetched, JobMessage, JobProgress, JobStarted
 from shared.jobs.lifecycle import stop_if_ended
+from shared.kraken.budget import budget_for
 from shared.kraken.client import ExchangeClient
 from shared.lake.storage import Storage
 from shared.lake.timeframes import iso
@@ -57,13 +58,13 @@ async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
     if await rt.events.has_ended(cmd.job_id):
         log.info("job.skipped", job_id=str(cmd.job_id), reason="already ended")
         return
-    await rt.events.emit(cmd.job_id, JobStarted(worker="fetcher"))
+    await rt.events.emit(cmd.job_id, JobStarted(worker="fetcher", instance=rt.settings.instance_id))
 
     async def notify(text: str) -> None:
         await rt.events.emit(cmd.job_id, JobMessage(text=text, level="warning"))
 
     out = Outcome()
-    async with ExchangeClient(rt.settings, notify) as client:
+    async with ExchangeClient(rt.settings, notify, budget_for(rt.pool, rt.settings)) as client:
         if cmd.options.get("seed_from_zip", True):
             await sync_ohlcvt(rt, storage, cmd.job_id, notify)
         segments = await planned(rt, client, cmd)

@@ -32,7 +32,8 @@ async def on_rebuild(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
         saved = await checkpoint.load(rt.pool, cmd.job_id)
     except checkpoint.Refused as exc:
         saved, refused = None, str(exc)
-    await rt.events.emit(cmd.job_id, JobStarted(worker="rebuilder", resumed=saved is not None))
+    started = JobStarted(worker="rebuilder", instance=rt.settings.instance_id, resumed=saved is not None)
+    await rt.events.emit(cmd.job_id, started)
     rebuild = Rebuild(rt, storage, cmd, saved or Checkpoint.start(cmd))
     if refused is not None:
         log.warning("checkpoint.refused", job_id=str(cmd.job_id), reason=refused)

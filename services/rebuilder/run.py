@@ -21,6 +21,7 @@ from services.rebuilder.trade_store import write_flush
 from shared.jobs.commands import JobCommand
 from shared.jobs.events.payloads import JobMessage
 from shared.jobs.lifecycle import stop_if_ended
+from shared.kraken.budget import budget_for
 from shared.kraken.client import ExchangeClient
 from shared.kraken.constants import NS_PER_MS
 from shared.lake.storage import Storage
@@ -44,7 +45,8 @@ class Rebuild:
     async def run(self) -> tuple[Comparisons, Comparisons]:
         """Rebuilds what the checkpoint has not; the comparisons with Kraken's OHLC and OHLCVT dump."""
         cmd, cursor = self.cmd, self.state.cursor
-        async with ExchangeClient(self.rt.settings, self.notify) as client, self.stack:
+        budget = budget_for(self.rt.pool, self.rt.settings)
+        async with ExchangeClient(self.rt.settings, self.notify, budget) as client, self.stack:
             await self.state.dump_comparison.plan(self.rt.pool, cmd)
             market = await client.market(cmd.symbol)
             if not cursor.finished:

@@ -80,7 +80,7 @@ async def on_batch(rt: Runtime, storage: Storage, batch: CandleBatch) -> None:
     told = await rt.events.emit(batch.job_id, BatchWritten(
         batch_id=batch.batch_id, rows=table.num_rows, source=batch.source, timeframe=batch.timeframe,
         start_timestamp=iso(ts_ms[0]) if ts_ms else None, end_timestamp=iso(ts_ms[-1]) if ts_ms else None,
-        partitions=partitions, comparison=comparison,
+        partitions=partitions, comparison=comparison, instance=rt.settings.instance_id,
     ), dedup_key=written_key(batch))
     if batch.staged:
         await storage.delete(batch.staged)

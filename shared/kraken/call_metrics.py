@@ -61,7 +61,8 @@ def count_retry(endpoint: str, exc: BaseException) -> None:
 
 
 def meter_rate_limit_waits(exchange: ccxt.Exchange) -> None:
-    """Times ccxt's own spacing of calls: each call awaits `throttle` before its request."""
+    """Times each call's wait for its turn: ccxt awaits `throttle` before every request (the shared
+    budget's turn, or ccxt's own spacing without one)."""
     throttle = exchange.throttle
 
     async def timed(cost=None):

@@ -1,6 +1,7 @@
-"""The Kraken client every service uses: ccxt's async kraken pointed at KRAKEN_API_URL, spaced to the
-rate limit, retrying what can succeed later and giving up at once on what cannot. It answers with the
-typed answers of shared.kraken.answers, never with Kraken's JSON.
+"""The Kraken client every service uses: ccxt's async kraken pointed at KRAKEN_API_URL, each call taking
+its turn from the budget all replicas share (shared.kraken.budget), retrying what can succeed later
+and giving up at once on what cannot. It answers with the typed answers of shared.kraken.answers,
+never with Kraken's JSON.
 
 Raw endpoints (publicGetOHLC, publicGetTrades) are called instead of fetch_ohlcv/fetch_trades because
 the unified methods drop what we need: the OHLC `last` marker, vwap and count, and the Trades `last`
@@ -16,6 +17,7 @@ import ccxt.async_support as ccxt
 import structlog
 
 from shared.kraken.answers import Market, OhlcWindow, TradesPage
+from shared.kraken.budget import CallBudget, govern
 from shared.kraken.call_metrics import count_retry, meter_rate_limit_waits, metered, retry_reason
 from shared.kraken.constants import TRADES_PAGE
 from shared.platform.errors import PermanentError
@@ -45,7 +47,8 @@ def _reason(exc: Exception) -> str:
 
 
 class ExchangeClient:
-    def __init__(self, settings: Settings, notify: Notify | None = None) -> None:
+    def __init__(self, settings: Settings, notify: Notify | None = None,
+                 budget: CallBudget | None = None) -> None:
         self.settings = settings
         self.notify = notify
         self.calls = 0
@@ -56,6 +59,8 @@ class ExchangeClient:
             "timeout": settings.kraken_timeout_ms,
         })
         self.exchange.urls["api"]["public"] = settings.kraken_api_url.rstrip("/")
+        govern(self.exchange, budget, settings.kraken_rate_limit_ms)
+        # After govern: the wait timed is the shared budget's turn (or ccxt's own spacing without one).
         meter_rate_limit_waits(self.exchange)
 
     async def close(self) -> None:

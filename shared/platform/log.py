@@ -8,7 +8,8 @@ import sys
 import structlog
 
 
-def setup_logging(service: str, level: str = "info") -> structlog.stdlib.BoundLogger:
+def setup_logging(service: str, level: str = "info",
+                  instance: str | None = None) -> structlog.stdlib.BoundLogger:
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer() if sys.stderr.isatty() else structlog.processors.JSONRenderer()
     )
@@ -25,4 +26,6 @@ def setup_logging(service: str, level: str = "info") -> structlog.stdlib.BoundLo
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
+    if instance is not None:  # which replica: several run the same service
+        structlog.contextvars.bind_contextvars(instance=instance)
     return structlog.get_logger()

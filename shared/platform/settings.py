@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The metrics port of each service when METRICS_PORT is unset: apart from each other and from the
@@ -35,8 +36,19 @@ class Settings(BaseSettings):
     # Origins besides the API's own whose pages may write (submit, cancel); others get 403.
     allowed_origins: Annotated[list[str], NoDecode] = []
 
-    # Milliseconds between exchange calls; Kraken's public limit is about one call a second.
+    # Milliseconds between one process's exchange calls, where no shared budget spaces them (a tool
+    # without a database, or KRAKEN_BUDGET_SHARED=false); Kraken's public limit is about one call a second.
     kraken_rate_limit_ms: int = 1200
+    # One budget of Kraken calls for every process and replica (shared/kraken/budget.py, in PostgreSQL),
+    # modelled on Kraken's per-IP counter: each call adds 1, the counter decays by KRAKEN_BUDGET_DECAY
+    # per second, and a call that would take it past KRAKEN_BUDGET_BURST is refused. The defaults are
+    # Kraken's public limits. Off: each process spaces its own calls (replicas leaving from their own IPs).
+    kraken_budget_shared: bool = True
+    kraken_budget_burst: float = Field(default=15.0, ge=1.0)
+    kraken_budget_decay: float = Field(default=1.0, gt=0.0)
+    # Calls the budget keeps below the burst: a turn and its call's arrival at Kraken are apart by the
+    # network and the scheduler, which can bring two calls closer than their turns were.
+    kraken_budget_margin: float = Field(default=2.0, ge=0.0)
     kraken_timeout_ms: int = 10_000
     exchange_max_retries: int = 8
     exchange_backoff_base_s: float = 2.0
@@ -59,6 +71,9 @@ class Settings(BaseSettings):
     max_event_streams: int = 200
     max_event_streams_per_client: int = 20
     log_level: str = "info"
+    # This process's name on its log lines and on the events of the work it did (the replica that
+    # took a job, wrote a batch); unset: the host name, which is the pod's name on Kubernetes.
+    instance_id: str = Field(default_factory=socket.gethostname)
     # REST candles that closed less than this long before they were fetched may still be revised by
     # Kraken: the ledger marks them provisional and the next refresh fetches them again.
     rest_provisional_s: int = 600
@@ -87,6 +102,14 @@ class Settings(BaseSettings):
 
     def metrics_port_of(self, service: str) -> int:
         return METRICS_PORTS[service] if self.metrics_port is None else self.metrics_port
+
+    @field_validator("kraken_budget_margin")
+    @classmethod
+    def _margin_below_burst(cls, value: float, info: ValidationInfo) -> float:
+        burst = info.data.get("kraken_budget_burst")
+        if burst is not None and burst - value < 1.0:
+            raise ValueError("leaves less than one call of KRAKEN_BUDGET_BURST")
+        return value
 
     @field_validator("api_token")
     @classmethod

@@ -54,7 +54,7 @@ async def connected(name: str, settings: Settings):
 
 def run_service(name: str, main: Callable[[Runtime], Awaitable[None]]) -> None:
     settings = get_settings()
-    log = setup_logging(name, settings.log_level)
+    log = setup_logging(name, settings.log_level, settings.instance_id)
 
     async def runner() -> None:
         async with connected(name, settings) as rt, serving_health(name, settings, rt.pool, rt.bus) as port:

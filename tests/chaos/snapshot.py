@@ -102,11 +102,17 @@ async def jobs_ended(database_url: str) -> bool:
 
 
 async def take(stack, views: dict[str, dict | None], stats: dict[str, int]) -> Snapshot:
-    conn = await asyncpg.connect(stack.postgres.url, timeout=10)
+    return await snapshot_of(stack.postgres.url, stack.lake, views, stats)
+
+
+async def snapshot_of(database_url: str, lake: Path, views: dict[str, dict | None],
+                      stats: dict[str, int]) -> Snapshot:
+    """The snapshot of any system's database and lake (a trial's stack, a test's running system)."""
+    conn = await asyncpg.connect(database_url, timeout=10)
     try:
         ledger = [tuple(r) for r in await conn.fetch(_LEDGER)]
-        events = await event_count(stack.postgres.url)
+        events = await event_count(database_url)
     finally:
         await conn.close()
-    candles = await asyncio.to_thread(candles_of, stack.lake)
+    candles = await asyncio.to_thread(candles_of, lake)
     return Snapshot(candles, ledger, {k: key_figures(v) for k, v in views.items()}, exchange_calls(stats), events)

@@ -14,7 +14,7 @@ from pathlib import Path
 from services.launcher.embedded import free_port, start_nats
 from services.launcher.supervisor import SERVICES
 from tests.chaos.postgres import Postgres
-from tests.integration.system import System
+from tests.integration.system import FAST_BUDGET, System
 
 INFRA = ("nats", "postgres")
 PARTS = (*SERVICES, *INFRA)
@@ -39,6 +39,7 @@ class Stack:
             "KRAKEN_TIMEOUT_MS": "3000", "EXCHANGE_BACKOFF_BASE_S": "0.05", "EXCHANGE_BACKOFF_MAX_S": "1",
             "API_PORT": str(free_port()), "BATCH_ROWS": "20", "ACK_WAIT_S": "4", "LOG_LEVEL": "info",
             "METRICS_PORT": "0",
+            **FAST_BUDGET,
         }, logs)
         self.down: set[str] = set(PARTS)  # parts stopped on purpose: the watcher leaves them alone
         self.respawned: list[str] = []    # services that exited on their own and were started again

@@ -1,5 +1,7 @@
 """The five services as separate processes, for end-to-end tests: started, killed and restarted one
-by one, with each one's log kept for the failure report; on shared servers or on servers of their own."""
+by one, with each one's log kept for the failure report; on shared servers or on servers of their own.
+A service may run as several replicas, each named by its INSTANCE_ID (`fetcher-2`) in its log lines,
+its events and the keys of `procs`."""
 
 from __future__ import annotations
 
@@ -18,6 +20,10 @@ from services.launcher.embedded import free_port, start_nats
 from services.launcher.supervisor import SERVICES
 from tests.integration.servers import fresh_database
 
+# The shared call budget at 50 calls a second, as the tests' simulators (no rate limit) allow: the
+# budget is in every call's path, at no cost in time. A test at Kraken's limit sets its own.
+FAST_BUDGET = {"KRAKEN_BUDGET_BURST": "50", "KRAKEN_BUDGET_DECAY": "50"}
+
 
 class System:
     def __init__(self, env: dict[str, str], log_dir: Path) -> None:
@@ -26,10 +32,12 @@ class System:
         self.procs: dict[str, subprocess.Popen] = {}
         self.api = f"http://127.0.0.1:{env['API_PORT']}"
 
-    def start(self, name: str) -> None:
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=self.env,
-                                            stdout=log, stderr=subprocess.STDOUT)
+    def start(self, name: str, instance: str | None = None) -> None:
+        """A process of service `name`; `instance` names one of its replicas (default: the service's name)."""
+        key = instance or name
+        log = open(self.log_dir / f"{key}.log", "ab")  # noqa: SIM115 - handed to the child
+        self.procs[key] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], stdout=log,
+                                           env={**self.env, "INSTANCE_ID": key}, stderr=subprocess.STDOUT)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         proc = self.procs[name]
@@ -66,7 +74,9 @@ class System:
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.log_dir.glob("*.log")))
 
-    async def wait_ready(self, timeout: float = 60) -> None:
+    async def wait_ready(self, timeout: float | None = None) -> None:
+        # Each process spends seconds importing on a loaded machine, and they start together.
+        timeout = timeout or 40 + 8 * len(self.procs)
         deadline = asyncio.get_running_loop().time() + timeout
         async with aiohttp.ClientSession() as http:
             while True:
@@ -81,25 +91,31 @@ class System:
                     raise RuntimeError(f"system not ready (exited: {dead})\n{self.logs()}")
                 await asyncio.sleep(0.3)
 
-    def start_all(self) -> None:
+    def start_all(self, replicas: dict[str, int] | None = None) -> None:
+        """Every service, `replicas[name]` processes of those named there (`name-1` … `name-N`)."""
         for name in SERVICES:
-            self.start(name)
+            count = (replicas or {}).get(name, 1)
+            for i in range(1, count + 1):
+                self.start(name, f"{name}-{i}" if count > 1 else None)
 
 
 @contextlib.asynccontextmanager
-async def running_system(simulator_url: str, database_url: str, nats_url: str, tmp_path_factory, **extra: str):
-    """The five services as processes on the given servers; `extra` adds settings (e.g. dump sources)."""
+async def running_system(simulator_url: str, database_url: str, nats_url: str, tmp_path_factory,
+                         replicas: dict[str, int] | None = None, **extra: str):
+    """The five services as processes on the given servers, `replicas` of those it names; `extra` adds
+    settings (e.g. dump sources)."""
     lake = tmp_path_factory.mktemp("lake")
     logs = tmp_path_factory.mktemp("logs")
     env = {
         "DATABASE_URL": database_url, "NATS_URL": nats_url, "STORAGE_URL": lake.as_uri(),
         "KRAKEN_API_URL": simulator_url, "KRAKEN_RATE_LIMIT_MS": "20", "EXCHANGE_BACKOFF_BASE_S": "0.05",
+        **FAST_BUDGET,
         "API_PORT": str(free_port()), "BATCH_ROWS": "20", "LOG_LEVEL": "info", "ACK_WAIT_S": "4",
         "METRICS_PORT": "0", **extra,
     }
     sys_ = System(env, logs)
     sys_.lake = lake
-    sys_.start_all()
+    sys_.start_all(replicas)
     try:
         await sys_.wait_ready()
         yield sys_
@@ -108,13 +124,14 @@ async def running_system(simulator_url: str, database_url: str, nats_url: str, t
 
 
 @contextlib.asynccontextmanager
-async def isolated_system(simulator_url: str, tmp_path_factory, **extra: str):
+async def isolated_system(simulator_url: str, tmp_path_factory, replicas: dict[str, int] | None = None,
+                          **extra: str):
     """The whole system on a NATS server and a database of its own, for a module that sets its own
     settings (dump sources, limits) or needs a ledger nobody else writes to."""
     nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("nats"))
     try:
         async with fresh_database() as database_url, running_system(
-                simulator_url, database_url, nats_url, tmp_path_factory, **extra) as sys_:
+                simulator_url, database_url, nats_url, tmp_path_factory, replicas, **extra) as sys_:
             yield sys_
     finally:
         nats_proc.terminate()

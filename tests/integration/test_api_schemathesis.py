@@ -21,7 +21,7 @@ from services.api.app import create_app
 from services.launcher.embedded import free_port, start_nats
 from shared.platform.settings import Settings
 from tests.integration.servers import fresh_database
-from tests.integration.system import System
+from tests.integration.system import FAST_BUDGET, System
 
 TOKEN = "schemathesis-token"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -36,8 +36,8 @@ async def live_api(simulator, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("schemathesis")
     nats_proc, nats_url = start_nats(tmp / "nats")
     env = {"NATS_URL": nats_url, "STORAGE_URL": (tmp / "lake").as_uri(), "KRAKEN_API_URL": simulator.url,
-           "KRAKEN_RATE_LIMIT_MS": "20", "API_TOKEN": TOKEN, "API_PORT": str(free_port()), "LOG_LEVEL": "warning",
-           "METRICS_PORT": "0"}
+           "KRAKEN_RATE_LIMIT_MS": "20", "API_TOKEN": TOKEN, "API_PORT": str(free_port()),
+           "LOG_LEVEL": "warning", "METRICS_PORT": "0", **FAST_BUDGET}
     try:
         async with fresh_database() as database_url:
             env["DATABASE_URL"] = database_url

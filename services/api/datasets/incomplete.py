@@ -10,23 +10,22 @@ from services.api.datasets.freeze import Part
 from services.api.datasets.requests import DatasetRequest
 from services.api.errors import ApiError
 from services.api.jobs import kraken_errors
-from services.api.planning import api_client, dry_run_body, preview
+from services.api.planning import dry_run_body, preview
 from services.api.requests import JobOptions, JobRequest
 from services.api.responses.base import answer
 from services.api.responses.datasets import DatasetIncomplete, MissingPart
 from services.api.responses.plans import FetchDryRun
-from services.api.state import POOL, SETTINGS
+from services.api.state import KRAKEN, POOL, SETTINGS
 from shared.lake.timeframes import from_ms
 
 
 async def dry_run(request: web.Request, exchange: str, part: Part) -> dict:
-    pool, settings = request.app[POOL], request.app[SETTINGS]
+    pool, settings, client = request.app[POOL], request.app[SETTINGS], request.app[KRAKEN]
     req = JobRequest(exchange=exchange, symbol=part.symbol, timeframe=part.timeframe,
                      start_timestamp=from_ms(part.start_ms), end_timestamp=from_ms(part.end_ms),
                      options=JobOptions(dry_run=True))
-    with kraken_errors():
-        async with api_client(settings) as client:
-            cost = await preview(pool, client, settings, req, req.start_timestamp, req.end_timestamp)
+    with kraken_errors():  # the API's one client: its market list and the shared call budget
+        cost = await preview(pool, client, settings, req, req.start_timestamp, req.end_timestamp)
     return dry_run_body(req, req.start_timestamp, req.end_timestamp, cost, settings)
 
 

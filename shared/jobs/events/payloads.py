@@ -35,6 +35,7 @@ class JobStarted(Payload):
 
     type: Literal["job.started"] = tag("job.started")
     worker: Literal["fetcher", "rebuilder"]
+    instance: str | None = None  # the replica that took it (INSTANCE_ID)
     resumed: bool = False  # a rebuild carrying on from its checkpoint
 
 
@@ -100,6 +101,7 @@ class BatchWritten(Payload):
     end_timestamp: str | None = None
     partitions: list[PartitionWritten]
     comparison: ComparisonReport | None = None  # with the candles already stored there
+    instance: str | None = None  # the writer replica that wrote it (INSTANCE_ID)
 
 
 class JobCompleted(Payload):

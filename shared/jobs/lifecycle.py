@@ -8,6 +8,7 @@ from uuid import UUID
 from shared.jobs.events.catalog import EventPayload
 from shared.jobs.events.log import EventLog
 from shared.jobs.events.payloads import (
+    BatchPlanned,
     BatchWritten,
     JobCancelled,
     JobCompleted,
@@ -28,6 +29,7 @@ _STATUS_AFTER: dict[type[Payload], str] = {
     JobStarted: RUNNING,
     JobProgress: RUNNING,
     JobFetched: RUNNING,
+    BatchPlanned: RUNNING,
     BatchWritten: RUNNING,
     JobCompleted: COMPLETED,
     JobFailed: FAILED,

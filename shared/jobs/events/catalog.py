@@ -7,9 +7,11 @@ from typing import Annotated, get_args
 from pydantic import Field, TypeAdapter
 
 from shared.jobs.events.payloads import (
+    BatchPlanned,
     BatchWritten,
     ChildCompleted,
     ChildEnded,
+    ChildProgress,
     JobCancelled,
     JobCompleted,
     JobFailed,
@@ -30,7 +32,7 @@ from shared.jobs.events.validation import (
 
 EventPayload = Annotated[
     JobQueued | JobStarted | JobProgress | JobMessage | JobPlanned | JobFetched | BatchWritten | JobCompleted
-    | JobFailed | JobCancelled | ChildCompleted | ChildEnded | ValidationQueued | ValidationStarted
+    | JobFailed | JobCancelled | ChildCompleted | ChildEnded | ChildProgress | BatchPlanned | ValidationQueued | ValidationStarted
     | ValidationCompleted | ValidationFailed,
     Field(discriminator="type"),
 ]

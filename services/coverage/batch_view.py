@@ -1,6 +1,6 @@
 """A batch parent's view, from what its log says of its children (README, "Batch requests"). Pure.
 
-tracking["batch"] holds the children as planned (batch.planned), tracking["children"] each completed
+tracking["batch"] holds the children as planned (children.planned), tracking["children"] each completed
 one's result, tracking["ended"] the status of each that failed or was cancelled, and
 tracking["child_progress"] the latest status and progress each one told (child.progress)."""
 
@@ -30,6 +30,13 @@ def batch_progress(tracking: dict) -> float:
     total = sum(c["weight"] for c in children)
     done = sum(c["weight"] * _state(tracking, c)[1] for c in children)
     return min(BELOW_DONE, done / total) if total else 0.0
+
+
+def batch_reached(tracking: dict) -> str:
+    """How far a batch has got, for its job.progress: the latest end of a child that completed, or the start."""
+    children = tracking["batch"]
+    done = [c["end_timestamp"] for c in children if _state(tracking, c)[0] == COMPLETED]
+    return max(done) if done else min(c["start_timestamp"] for c in children)
 
 
 def batch_children(tracking: dict) -> list[dict[str, Any]]:

@@ -11,10 +11,18 @@ from uuid import UUID
 import asyncpg
 import structlog
 
+from services.coverage.batch_view import batch_reached
 from services.coverage.job_view import JobView, apply, failed_batch, writes_done
 from shared.jobs.events.envelope import JobEvent
 from shared.jobs.events.log import EventLog
-from shared.jobs.events.payloads import ChildCompleted, ChildEnded, ChildProgress, JobCompleted, JobFailed
+from shared.jobs.events.payloads import (
+    ChildCompleted,
+    ChildEnded,
+    ChildProgress,
+    JobCompleted,
+    JobFailed,
+    JobProgress,
+)
 from shared.jobs.lifecycle import COMPLETED, TERMINAL_STATUSES
 from shared.lake.timeframes import millis
 
@@ -53,12 +61,11 @@ async def tell_parent(conn: asyncpg.Connection, parent_id: UUID, child_id: UUID,
 
 def _moved(job: asyncpg.Record, view: JobView) -> bool:
     """The child started, or crossed another step of progress."""
-    steps = int(view.progress * PROGRESS_STEPS) > int(job["progress"] * PROGRESS_STEPS)
-    return view.status != job["status"] or steps
+    return view.status != job["status"] or _steps(view.progress) > _steps(job["progress"])
 
 
 async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> None:
-    completed, told = None, []
+    own, told = [], []
     async with pool.acquire() as conn, conn.transaction():
         job = await conn.fetchrow(_JOB, job_id)
         if job is None:
@@ -72,15 +79,22 @@ async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> Non
             view = apply(view, event)
         seq = stored[-1].seq
         was_terminal = job["status"] in TERMINAL_STATUSES
-        if view.status not in TERMINAL_STATUSES and writes_done(view):
-            # Stored in this transaction, so the job's status and its event log never disagree.
-            completed = await EventLog.store(conn, job_id, JobCompleted(result=view.result))
-            if completed is not None:
-                view, seq = apply(view, completed), completed.seq
-        elif view.status not in TERMINAL_STATUSES and (why := failed_batch(view)) is not None:
-            failed = await EventLog.store(conn, job_id, JobFailed(error=why))
-            if failed is not None:
-                view, seq, completed = apply(view, failed), failed.seq, failed
+        # What the projection itself adds to the log, stored in this transaction so the job's status and
+        # its event log never disagree: its completion once every write is done, a batch's failure once
+        # every child has ended, or a batch's progress, another twentieth further (its stream shows it).
+        added = None
+        if view.status in TERMINAL_STATUSES:
+            pass
+        elif writes_done(view):
+            added = await EventLog.store(conn, job_id, JobCompleted(result=view.result))
+        elif (why := failed_batch(view)) is not None:
+            added = await EventLog.store(conn, job_id, JobFailed(error=why))
+        elif "batch" in view.tracking and _steps(view.progress) > _steps(job["progress"]):
+            added = await EventLog.store(conn, job_id, JobProgress(progress=round(view.progress, 4),
+                                                                   last_timestamp=batch_reached(view.tracking)))
+        if added is not None:
+            view, seq = apply(view, added), added.seq
+            own.append(added)
         if job["parent_id"] is not None and view.status in TERMINAL_STATUSES and not was_terminal:
             told = await tell_parent(conn, job["parent_id"], job_id, view, bool(job["in_batch"]))
         elif job["in_batch"] and view.status not in TERMINAL_STATUSES and _moved(job, view):
@@ -90,9 +104,13 @@ async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> Non
                            view.tracking, view.started_at, view.finished_at, seq)
         for timeframe in sorted(view.coverage_changed):
             await conn.execute(_COVERAGE, job["exchange"], job["symbol"], timeframe, millis(timeframe), job_id)
-    for event in ([completed] if completed is not None else []) + told:
+    for event in own + told:
         await events.publish(event)
     log.info("job.projected", job_id=str(job_id), status=view.status, seq=seq, progress=round(view.progress, 3))
+
+
+def _steps(progress: float) -> int:
+    return int(progress * PROGRESS_STEPS)
 
 
 async def lagging_jobs(pool: asyncpg.Pool) -> list[UUID]:

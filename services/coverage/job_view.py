@@ -10,11 +10,11 @@ from services.coverage.batch_view import batch_children, batch_failure, batch_pr
 from services.coverage.job_result import job_result
 from shared.jobs.events.envelope import JobEvent
 from shared.jobs.events.payloads import (
-    BatchPlanned,
     BatchWritten,
     ChildCompleted,
     ChildEnded,
     ChildProgress,
+    ChildrenPlanned,
     JobFailed,
     JobFetched,
     JobMessage,
@@ -121,7 +121,7 @@ def apply(view: JobView, event: JobEvent) -> JobView:
             view.tracking.setdefault("ended", {})[str(payload.child_id)] = payload.status
         case ChildProgress():
             view.tracking.setdefault("child_progress", {})[str(payload.child_id)] = [payload.status, payload.progress]
-        case BatchPlanned():
+        case ChildrenPlanned():
             view.tracking["batch"] = [c.model_dump(mode="json") for c in payload.children]
             view.tracking["plan"] = {"totals": payload.totals}
         case BatchWritten():

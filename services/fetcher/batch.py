@@ -11,8 +11,8 @@ from uuid import UUID
 import structlog
 
 from shared.jobs.commands import JobCommand
-from shared.jobs.events.payloads import BatchChild, BatchPlanned, JobFetched, JobMessage
-from shared.jobs.lifecycle import COMPLETED, stop_if_ended
+from shared.jobs.events.payloads import BatchChild, ChildrenPlanned, JobFetched, JobMessage
+from shared.jobs.lifecycle import COMPLETED, cancel, stop_if_ended
 from shared.jobs.submission import enqueue, store_job
 from shared.kraken.client import ExchangeClient
 from shared.lake.timeframes import iso, parse_iso
@@ -37,7 +37,7 @@ async def _done_before(rt: Runtime, cmd: JobCommand) -> dict[str, UUID]:
     resumed = cmd.options.get("resume_of")
     if not resumed:
         return {}
-    before = await rt.events.find(UUID(resumed), BatchPlanned, PLANNED)
+    before = await rt.events.find(UUID(resumed), ChildrenPlanned, PLANNED)
     if before is None:
         return {}
     statuses = {r["id"]: r["status"] for r in await rt.pool.fetch(
@@ -70,8 +70,8 @@ def child_command(cmd: JobCommand, child: BatchChild) -> JobCommand:
                       end_ms=parse_iso(child.end_timestamp), options=options)
 
 
-async def _plan(rt: Runtime, client: ExchangeClient, cmd: JobCommand) -> BatchPlanned:
-    stored = await rt.events.find(cmd.job_id, BatchPlanned, PLANNED)
+async def _plan(rt: Runtime, client: ExchangeClient, cmd: JobCommand) -> ChildrenPlanned:
+    stored = await rt.events.find(cmd.job_id, ChildrenPlanned, PLANNED)
     if stored is not None:
         return stored
     confirmed = bool(cmd.options.get("confirm"))
@@ -80,7 +80,7 @@ async def _plan(rt: Runtime, client: ExchangeClient, cmd: JobCommand) -> BatchPl
     if (reason := refusal(summary["calls"], confirmed, rt.settings, "the batch needs")) is not None:
         raise PermanentError(reason)
     done = await _done_before(rt, cmd)
-    planned = BatchPlanned(children=[_entry(cmd, p, done) for p in plans], totals=summary)
+    planned = ChildrenPlanned(children=[_entry(cmd, p, done) for p in plans], totals=summary)
     await rt.events.emit(cmd.job_id, planned, dedup_key=PLANNED)
     again = sum(c.done_by is None for c in planned.children)
     await rt.events.emit(cmd.job_id, JobMessage(
@@ -102,6 +102,11 @@ async def on_batch(rt: Runtime, cmd: JobCommand, client: ExchangeClient) -> None
                    "start_timestamp": child.start_timestamp, "end_timestamp": child.end_timestamp,
                    "job_type": command.job_type, "parent_id": str(cmd.job_id)}
         await store_job(rt.pool, rt.events, command, request)
+        if await rt.events.has_ended(cmd.job_id):
+            # Cancelled while this child was being stored: the API may not have seen it among the
+            # batch's children, and the outbox sweep would queue it.
+            await cancel(rt.events, command.job_id)
+            await stop_if_ended(rt.events, cmd.job_id)
         await enqueue(rt.bus, rt.pool, command)
         spawned.append(str(command.job_id))
     await rt.events.emit(cmd.job_id, JobFetched(batch_ids=[], children=spawned, rows=0, exchange_calls=client.calls,

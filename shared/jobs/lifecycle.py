@@ -8,8 +8,8 @@ from uuid import UUID
 from shared.jobs.events.catalog import EventPayload
 from shared.jobs.events.log import EventLog
 from shared.jobs.events.payloads import (
-    BatchPlanned,
     BatchWritten,
+    ChildrenPlanned,
     JobCancelled,
     JobCompleted,
     JobFailed,
@@ -29,7 +29,7 @@ _STATUS_AFTER: dict[type[Payload], str] = {
     JobStarted: RUNNING,
     JobProgress: RUNNING,
     JobFetched: RUNNING,
-    BatchPlanned: RUNNING,
+    ChildrenPlanned: RUNNING,
     BatchWritten: RUNNING,
     JobCompleted: COMPLETED,
     JobFailed: FAILED,

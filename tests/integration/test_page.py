@@ -150,3 +150,21 @@ async def test_a_queued_job_is_cancelled_from_its_card_and_offers_resume(page, s
     job_id = (await card.get_attribute("id")).removeprefix("job-")
     view = await get_json(system.api, f"/api/data-jobs/{job_id}")
     assert view["status"] == "cancelled" and view["started_at"] is None  # it never ran
+
+
+async def test_a_batch_card_lists_its_children_with_their_status(page, system):
+    from tests.integration.client import follow, submit
+
+    job = await submit(system.api, {
+        "exchange": "kraken", "symbols": ["BTC/USD", "ETH/USD"], "timeframe": "1d",
+        "start_timestamp": iso(NOW - timedelta(days=20)), "end_timestamp": iso(NOW - timedelta(days=1)),
+        "options": {"confirm": True}})
+    await follow(system.api, job["id"])
+    view = await get_json(system.api, f"/api/data-jobs/{job['id']}")
+    assert view["status"] == "completed", view
+    await page.reload()
+    card = page.locator(f"#job-{job['id']}")
+    await expect(card.locator("header strong")).to_have_text("batch: BTC/USD, ETH/USD × 1d")
+    await expect(card.locator(".children li[data-status=completed]")).to_have_count(len(view["result"]["children"]))
+    await expect(card.locator(".children li").first).to_contain_text("fetch BTC/USD 1d")
+    assert await card.locator("button.download-parquet").count() == 0  # each child has its own candles

@@ -116,6 +116,13 @@ async function busy(work) {
 // --- the plan ---------------------------------------------------------------------------------
 
 function planRows(plan) {
+  if (plan.job_type === "batch") {
+    const rows = plan.children.map((c) => el("tr", { class: `kind-${c.job_type}` },
+      el("td", { class: "kind" }, c.job_type === "fetch" ? "fetch" : "trades"), el("td", {}, when(c.start_timestamp)),
+      el("td", {}, when(c.end_timestamp)), el("td", {}, count(c.calls)), el("td", {}, count(c.rows)),
+      el("td", {}, duration(c.seconds)), el("td", {}, `${c.symbol} ${c.timeframes.join(", ")}`)));
+    return { rows, totals: plan.totals };
+  }
   if (plan.job_type === "trade_rebuild") {
     const e = plan.estimate;
     const rows = [];
@@ -136,7 +143,9 @@ function planRows(plan) {
 
 function renderPlan(plan) {
   const { rows, totals } = planRows(plan);
-  $("plan-range").textContent = `${plan.symbol} ${plan.timeframe}, ${when(plan.start_timestamp)} → ${when(plan.end_timestamp)}`;
+  const what = plan.job_type === "batch" ? `batch of ${plan.children.length} jobs: ${plan.symbols.join(", ")} × ${plan.timeframes.join(", ")}`
+    : `${plan.symbol} ${plan.timeframe}`;
+  $("plan-range").textContent = `${what}, ${when(plan.start_timestamp)} → ${when(plan.end_timestamp)}`;
   $("plan-rows").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 7 }, "nothing to do"))]));
   $("plan-totals").replaceChildren(el("tr", {}, el("th", {}, "total"), el("th", {}), el("th", {}),
     el("th", {}, count(totals.calls)), el("th", {}, totals.rows === null ? "" : count(totals.rows)),
@@ -195,6 +204,7 @@ function jobCard(job) {
     el("p", { class: "line" }, ""),
     el("p", { class: "summary" }, ""),
     el("p", { class: "validation", hidden: "" }, ""),
+    el("ul", { class: "children", hidden: "" }),
     el("p", { class: "error", hidden: "" }, ""),
     el("p", { class: "actions" }, ...jobActions(job)));
   return card;
@@ -212,12 +222,16 @@ function onEvent(card, event) {
   const line = card.querySelector(".line");
   switch (event.type) {
     case "job.started": setStatus(card, "running"); break;
-    case "job.progress":
+    case "job.progress":  // a batch's too: its children's progress, weighted
       card.querySelector("progress").value = d.progress ?? 0;
       line.textContent = `${Math.round((d.progress ?? 0) * 100)}%` + (d.last_timestamp ? ` – fetched up to ${when(d.last_timestamp)}` : "");
       break;
     case "job.message": line.textContent = d.text; break;
     case "job.planned": line.textContent = `plan: ${d.segments.map((s) => s.kind).join(" → ") || "nothing to fetch"}`; break;
+    // A batch: its progress and its children's statuses are in its view.
+    case "children.planned": case "child.progress": case "child.completed": case "child.ended":
+      api(`/api/data-jobs/${event.job_id}`).then((view) => showBatch(card, view)).catch(() => {});
+      break;
     default: break;
   }
 }
@@ -232,10 +246,26 @@ function checked(comparisons) {
   return reports.length ? `; checked: ${reports.join(", ")}` : "";
 }
 
+// A batch parent: what it asked for, and each child with its status.
+function showBatch(card, job) {
+  const batch = job.options?.batch;
+  if (!batch) return false;
+  card.querySelector("header strong").textContent = `batch: ${batch.symbols.join(", ")} × ${batch.timeframes.join(", ")}`;
+  card.querySelector("progress").value = job.progress;
+  const list = card.querySelector(".children");
+  list.replaceChildren(...job.result.children.map((c) => el("li", { "data-status": c.status },
+    `${c.job_type === "fetch" ? "fetch" : "trades"} ${c.symbol} ${c.timeframes.join(", ")} ${when(c.start_timestamp)} → `
+    + `${when(c.end_timestamp)}: ${c.done_by ? "completed before" : c.status}`
+    + (c.status === "running" ? ` ${Math.round(c.progress * 100)}%` : ""))));
+  list.hidden = !job.result.children.length;
+  return true;
+}
+
 function showResult(card, job) {
   setStatus(card, job.status);
   card.querySelector("progress").value = job.progress;
   const r = job.result;
+  showBatch(card, job);
   if (job.status === "completed") {
     const gaps = r.not_fetched?.length ? `; not fetched: ${r.not_fetched.length} range(s)` : "";
     card.querySelector(".summary").textContent =
@@ -254,6 +284,7 @@ function showResult(card, job) {
 
 function jobActions(job) {
   const button = (cls, text, onclick) => el("button", { type: "button", class: cls, onclick }, text);
+  if (job.status === "completed" && job.options?.batch) return [];  // each child has its own candles
   if (job.status === "completed") {
     return [button("download-parquet", "Download Parquet", () => download(job, "parquet")), " ",
       button("download-csv", "Download CSV", () => download(job, "csv")), " ",

@@ -7,11 +7,11 @@ from typing import Annotated, get_args
 from pydantic import Field, TypeAdapter
 
 from shared.jobs.events.payloads import (
-    BatchPlanned,
     BatchWritten,
     ChildCompleted,
     ChildEnded,
     ChildProgress,
+    ChildrenPlanned,
     JobCancelled,
     JobCompleted,
     JobFailed,
@@ -32,7 +32,7 @@ from shared.jobs.events.validation import (
 
 EventPayload = Annotated[
     JobQueued | JobStarted | JobProgress | JobMessage | JobPlanned | JobFetched | BatchWritten | JobCompleted
-    | JobFailed | JobCancelled | ChildCompleted | ChildEnded | ChildProgress | BatchPlanned | ValidationQueued | ValidationStarted
+    | JobFailed | JobCancelled | ChildCompleted | ChildEnded | ChildProgress | ChildrenPlanned | ValidationQueued | ValidationStarted
     | ValidationCompleted | ValidationFailed,
     Field(discriminator="type"),
 ]

@@ -168,9 +168,9 @@ class BatchChild(BaseModel):
     done_by: UUID | None = None  # completed already by this job of the batch that was resumed: not run again
 
 
-class BatchPlanned(Payload):
+class ChildrenPlanned(Payload):
     """A batch's children as planned, made once per batch. Sent by the fetcher."""
 
-    type: Literal["batch.planned"] = tag("batch.planned")
+    type: Literal["children.planned"] = tag("children.planned")
     children: list[BatchChild]
     totals: dict[str, Any]  # children, by_job_type, calls, rows, seconds

@@ -8,10 +8,10 @@ import uuid
 from services.coverage.job_view import failed_batch, writes_done
 from shared.jobs.events.payloads import (
     BatchChild,
-    BatchPlanned,
     ChildCompleted,
     ChildEnded,
     ChildProgress,
+    ChildrenPlanned,
     JobFetched,
 )
 from shared.jobs.events.results import JobResult
@@ -26,7 +26,7 @@ def child(cid: uuid.UUID, job_type: str, weight: int, done_by: uuid.UUID | None 
                       rows=10, seconds=1.0, weight=weight, done_by=done_by)
 
 
-PLANNED = BatchPlanned(children=[child(FETCH, "fetch", 1), child(REBUILD, "trade_rebuild", 3),
+PLANNED = ChildrenPlanned(children=[child(FETCH, "fetch", 1), child(REBUILD, "trade_rebuild", 3),
                                  child(uuid.uuid4(), "fetch", 4, done_by=EARLIER)], totals={"children": 3})
 SPAWNED = JobFetched(batch_ids=[], children=[str(FETCH), str(REBUILD)], exchange_calls=1)
 

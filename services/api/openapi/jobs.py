@@ -108,6 +108,7 @@ def paths() -> dict:
             "getJobCandles", "The candles of the job's range as one file",
             {200: {"description": "The candles, streamed a year partition at a time", "content": CANDLES,
                    "headers": {"Content-Disposition": {"required": True, "schema": {"type": "string"}}}}},
-            {400: None, 404: "No such job, or no candles of that timeframe: one the job did not store"},
+            {400: None, 404: "No such job, or no candles of that timeframe: one the job did not store; or the job is a"
+                             " batch (its children have the candles)"},
             parameters=[JOB_ID, *query(CandlesQuery)])},
     }

@@ -40,7 +40,7 @@ def local(dt) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M")  # a datetime-local input's value, read as UTC
 
 
-async def fill(page, *, symbol: str, timeframe: str, start, end, job_type: str = "fetch") -> None:
+async def fill(page, *, symbol: str | list[str], timeframe: str, start, end, job_type: str = "fetch") -> None:
     await page.select_option("#job_type", job_type)
     await page.select_option("#symbol", symbol)
     await page.select_option("#timeframe", timeframe)
@@ -154,6 +154,11 @@ async def test_a_queued_job_is_cancelled_from_its_card_and_offers_resume(page, s
 
 async def test_a_batch_card_lists_its_children_with_their_status(page, system):
     from tests.integration.client import follow, submit
+
+    # Two pairs picked in the form: the preview is the batch's plan.
+    await fill(page, symbol=["BTC/USD", "ETH/USD"], timeframe="1d", start=NOW - timedelta(days=20), end=NOW)
+    await page.click("#preview")
+    await expect(page.locator("#plan-range")).to_contain_text("batch of 2 jobs: BTC/USD, ETH/USD × 1d")
 
     job = await submit(system.api, {
         "exchange": "kraken", "symbols": ["BTC/USD", "ETH/USD"], "timeframe": "1d",

@@ -68,6 +68,7 @@ async function onExchange() {
   const exchange = state.exchanges.find((x) => x.id === $("exchange").value);
   const markets = await api(`/api/markets?exchange=${encodeURIComponent(exchange.id)}`);
   $("symbol").replaceChildren(...markets.map((m) => el("option", { value: m.symbol }, m.symbol)));
+  if (markets.length) $("symbol").value = markets[0].symbol;
   const timeframes = exchange.timeframes || [];
   $("timeframe").replaceChildren(...timeframes.map((t) => el("option", { value: t }, t)));
   if (timeframes.includes("1h")) $("timeframe").value = "1h";
@@ -85,8 +86,13 @@ function formRequest(extra = {}) {
   const rebuild = $("job_type").value === "trade_rebuild";
   const options = rebuild ? { include_trades: $("include_trades").checked }
     : { seed_from_zip: $("seed_from_zip").checked, full_history: $("full_history").checked };
-  const body = { exchange: $("exchange").value, symbol: $("symbol").value, timeframe: $("timeframe").value,
-    job_type: $("job_type").value, options: { ...options, ...extra } };
+  const body = { exchange: $("exchange").value, job_type: $("job_type").value, options: { ...options, ...extra } };
+  // Several pairs or timeframes picked (Ctrl/Shift-click): a batch, one request for all of them.
+  for (const [one, many] of [["symbol", "symbols"], ["timeframe", "timeframes"]]) {
+    const picked = [...$(one).selectedOptions].map((o) => o.value);
+    if (picked.length > 1) body[many] = picked;
+    else body[one] = picked[0] ?? "";
+  }
   const start = fromInput($("start").value);
   const end = fromInput($("end").value);
   if (start && !(options.full_history)) body.start_timestamp = start;
@@ -183,7 +189,8 @@ async function submit(body) {
   state.pending = null;
   await busy(async () => {
     const job = await api("/api/data-jobs", body);
-    const card = jobCard({ id: job.id, status: job.status, symbol: body.symbol, timeframe: body.timeframe,
+    const card = jobCard({ id: job.id, status: job.status, symbol: (body.symbols || [body.symbol]).join(", "),
+      timeframe: (body.timeframes || [body.timeframe]).join(", "),
       job_type: body.job_type, start_timestamp: body.start_timestamp, end_timestamp: body.end_timestamp, progress: 0 });
     $("jobs").prepend(card);
     follow(job.id);

@@ -117,7 +117,8 @@ class JobFailed(Payload):
 
 
 class JobCancelled(Payload):
-    """Asked for over the API (the job's child rebuilds too). Sent by the api."""
+    """Asked for over the API (the job's children too). Sent by the api; by the fetcher for a batch's child
+    it stored while the batch was being cancelled."""
 
     type: Literal["job.cancelled"] = tag("job.cancelled")
 

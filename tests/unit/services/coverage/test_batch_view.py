@@ -15,7 +15,7 @@ from shared.jobs.events.payloads import (
     JobFetched,
 )
 from shared.jobs.events.results import JobResult
-from tests.unit.services.coverage.test_job_view import QUEUED, STARTED, ev, fold
+from tests.unit.services.coverage.folding import QUEUED, STARTED, ev, fold
 
 FETCH, REBUILD, EARLIER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 

@@ -26,6 +26,10 @@ from shared.jobs.events.validation import ValidationCompleted, ValidationFailed,
 from shared.jobs.lifecycle import CANCELLED, FAILED, TERMINAL_STATUSES, cancel
 from shared.jobs.submission import command_of
 
+# A job's children and theirs (a batch's fetch children spawn rebuilds of their own).
+_DESCENDANTS = ("WITH RECURSIVE below(id) AS (SELECT id FROM data_jobs WHERE parent_id = $1"
+                " UNION SELECT j.id FROM data_jobs j JOIN below b ON j.parent_id = b.id) SELECT id FROM below")
+
 
 class ActionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -36,6 +40,9 @@ class ActionRequest(BaseModel):
 async def job_action(request: web.Request) -> web.Response:
     action = ActionRequest.model_validate(await read_body(request)).action
     row = await job_row(request)
+    if action in ("validate", "download") and "batch" in (row["options"] or {}):
+        raise ApiError(409, "action", f"a batch holds several markets and timeframes: {action} each of its"
+                                      " children (result.children)", "conflict")
     handlers = {"validate": _validate, "resume": _resume, "download": _download, "cancel": _cancel}
     return await handlers[action](request, row)
 
@@ -70,7 +77,7 @@ async def _resume(request: web.Request, row: asyncpg.Record) -> web.Response:
         raise ApiError(409, "id", f"this job is part of job {row['parent_id']}; resume that one", "conflict")
     queued = await request.app[EVENTS].of_type(row["id"], JobQueued)
     asked = queued[0].request if queued else None
-    return await submit(request, JobRequest.model_validate(asked), resumed_from=str(row["id"]))
+    return await submit(request, JobRequest.model_validate(asked), resumed_from=row["id"])
 
 
 async def _download(request: web.Request, row: asyncpg.Record) -> web.Response:
@@ -82,7 +89,7 @@ async def _cancel(request: web.Request, row: asyncpg.Record) -> web.Response:
         raise ApiError(409, "action", f"the job has already ended ({row['status']})", "conflict")
     events = request.app[EVENTS]
     await cancel(events, row["id"])
-    children = await request.app[POOL].fetch("SELECT id FROM data_jobs WHERE parent_id = $1", row["id"])
+    children = await request.app[POOL].fetch(_DESCENDANTS, row["id"])
     stopped = [str(c["id"]) for c in children if await cancel(events, c["id"])]
     return web.json_response(answer(Cancelled(job_id=row["id"], action="cancel", status=CANCELLED,
                                               children_cancelled=stopped)))

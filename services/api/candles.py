@@ -58,6 +58,10 @@ async def _job_timeframe(request: web.Request, model: type[TimeframeQuery]
     job = command_of(row)
     query = parse_query(model, request)
     timeframe = query.timeframe or job.timeframe
+    if "batch" in job.options:
+        # A batch holds several markets and timeframes: each child's candles are its own download.
+        raise ApiError(404, "id", "this job is a batch: download the candles of its children (result.children)",
+                       "not_found")
     if timeframe not in job.timeframes:
         # The candles asked for are not the job's: no such file, like an unknown job.
         raise ApiError(404, "timeframe", f"this job stored {', '.join(job.timeframes)}, not {timeframe!r}",

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from uuid import UUID
 
@@ -14,8 +12,9 @@ import orjson
 import structlog
 from aiohttp import web
 
+from services.api.admission import kraken_errors, queue
+from services.api.batches import submit_batch
 from services.api.errors import ApiError
-from services.api.limits import QUEUE_RETRY_AFTER_S, client_of, too_many
 from services.api.params import JobsQuery, parse_query
 from services.api.planning import (
     check_cost,
@@ -25,15 +24,11 @@ from services.api.planning import (
     preview,
     resolve_range,
 )
-from services.api.requests import JobRequest, check_metadata, check_range, check_shape
-from services.api.state import BUS, EVENTS, KRAKEN, POOL, SETTINGS
-from services.api.views import SUMMARY_COLUMNS, job_created, job_summary, job_view
+from services.api.requests import JobRequest, check_lists, check_metadata, check_range, check_shape, too_long
+from services.api.state import KRAKEN, POOL, SETTINGS
+from services.api.views import SUMMARY_COLUMNS, job_summary, job_view
 from shared.jobs.commands import JobCommand
-from shared.jobs.lifecycle import fail
-from shared.jobs.submission import Admission, QueueFull, admit_job, enqueue
-from shared.kraken.client import RETRYABLE
 from shared.lake.timeframes import to_ms
-from shared.platform.errors import PermanentError
 
 log = structlog.get_logger()
 
@@ -66,42 +61,42 @@ def _needs_kraken(req: JobRequest) -> bool:
     return req.options.full_history or req.options.refresh or _wants_cost(req)
 
 
-async def _plan(request: web.Request, req: JobRequest) -> tuple[datetime, datetime, dict | None]:
-    """The job's range and, where it matters, its cost: both may need Kraken (its clock, a Trades sample)."""
+async def _plan(request: web.Request, req: JobRequest) -> tuple[datetime, datetime, dict | None] | None:
+    """The job's range and, where it matters, its cost: both may need Kraken (its clock, a Trades sample).
+    None for a fetch whose resolved range is longer than its timeframe allows: a batch."""
     pool, settings, client = request.app[POOL], request.app[SETTINGS], request.app[KRAKEN]
     with kraken_errors():
         start, end = await resolve_range(pool, client, req)
+        if too_long(req, settings, start, end):
+            return None
         check_range(req, settings, start, end)
         return start, end, await preview(pool, client, settings, req, start, end) if _wants_cost(req) else None
-
-
-@contextlib.contextmanager
-def kraken_errors() -> Iterator[None]:
-    """Kraken out of reach is a 503 to try again later; its refusal (an unknown pair) a 422."""
-    try:
-        yield
-    except RETRYABLE as exc:
-        raise ApiError(503, "exchange", f"Kraken is not reachable to plan the job ({exc}); try again",
-                       "unavailable") from exc
-    except PermanentError as exc:
-        raise ApiError(422, "symbol", str(exc)) from exc
 
 
 async def create_job(request: web.Request) -> web.Response:
     return await submit(request, JobRequest.model_validate(await read_body(request)))
 
 
-async def submit(request: web.Request, req: JobRequest, **extra: str) -> web.Response:
-    """Checks, plans and queues one job request; `extra` goes into the answer (e.g. resumed_from)."""
+async def submit(request: web.Request, req: JobRequest, resumed_from: UUID | None = None) -> web.Response:
+    """Checks, plans and queues one job request; a resumed job's answer names the job it resumes. Several
+    markets or timeframes, or a fetch longer than its timeframe allows, go as a batch."""
     pool, settings = request.app[POOL], request.app[SETTINGS]
+    check_lists(req, settings)
     await check_metadata(pool, req)
     check_shape(req)
+    if req.lists:
+        return await submit_batch(request, req, resumed_from)
     start, end, cost = req.start_timestamp, req.end_timestamp, None
     if start is not None and end is not None:
+        if too_long(req, settings, start, end):
+            return await submit_batch(request, req, resumed_from)
         check_range(req, settings, start, end)
         check_not_before_history(req, await history_start_after(pool, req, to_ms(end)))
     if _needs_kraken(req):
-        start, end, cost = await _plan(request, req)
+        planned = await _plan(request, req)
+        if planned is None:  # a full history longer than the timeframe allows
+            return await submit_batch(request, req, resumed_from)
+        start, end, cost = planned
     if req.options.dry_run:
         return web.json_response(dry_run_body(req, start, end, cost, settings))
     if cost is not None:
@@ -109,25 +104,7 @@ async def submit(request: web.Request, req: JobRequest, **extra: str) -> web.Res
     cmd = JobCommand(job_id=uuid.uuid4(), job_type=req.job_type, exchange=req.exchange, symbol=req.symbol,
                      timeframe=req.timeframe, start_ms=to_ms(start), end_ms=to_ms(end),
                      options=req.options.model_dump())
-    admission = Admission(client_of(request), settings.max_queued_jobs, settings.max_queued_jobs_per_client)
-    try:
-        admitted = await admit_job(pool, request.app[EVENTS], cmd, req.model_dump(mode="json"), admission)
-    except QueueFull as exc:
-        scope = "per client" if exc.per_client else "in the queue"
-        raise too_many("queued_jobs", exc.limit, scope, QUEUE_RETRY_AFTER_S) from exc
-    location = {"Location": f"/api/data-jobs/{admitted.job_id}"}
-    if admitted.twin:  # the same request is already queued or running: that job is the answer
-        log.info("job.deduplicated", job_id=str(admitted.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe)
-        return web.json_response(job_created(admitted.job_id, admitted.status, admitted.submitted_at,
-                                             deduplicated=True, **extra), headers=location)
-    try:
-        await enqueue(request.app[BUS], pool, cmd)
-    except Exception as exc:  # the job must not sit "queued" with nobody to run it
-        await fail(request.app[EVENTS], cmd.job_id, f"could not queue the job: {exc}")
-        raise ApiError(503, "job_queue", "the job queue (NATS) is not reachable; try again", "unavailable") from exc
-    log.info("job.submitted", job_id=str(cmd.job_id), symbol=cmd.symbol, timeframe=cmd.timeframe)
-    return web.json_response(job_created(admitted.job_id, admitted.status, admitted.submitted_at, **extra),
-                             status=201, headers=location)
+    return await queue(request, req, cmd, resumed_from)
 
 
 async def job_row(request: web.Request) -> asyncpg.Record:

@@ -6,11 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from services.coverage.batch_view import batch_children, batch_failure, batch_progress
 from services.coverage.job_result import job_result
 from shared.jobs.events.envelope import JobEvent
 from shared.jobs.events.payloads import (
     BatchWritten,
     ChildCompleted,
+    ChildEnded,
+    ChildProgress,
+    ChildrenPlanned,
     JobFailed,
     JobFetched,
     JobMessage,
@@ -63,6 +67,11 @@ def _children(view: JobView) -> dict[str, dict | None]:
     return view.tracking.setdefault("children", {})
 
 
+def failed_batch(view: JobView) -> str | None:
+    """Why a batch failed, once every child has ended and some did not complete."""
+    return batch_failure(view.tracking) if "batch" in view.tracking else None
+
+
 def writes_done(view: JobView) -> bool:
     """The producer has finished, the writer has written every batch it announced, and every child
     job the plan spawned has completed."""
@@ -108,6 +117,13 @@ def apply(view: JobView, event: JobEvent) -> JobView:
                 _children(view).setdefault(child, None)
         case ChildCompleted():
             _children(view)[str(payload.child_id)] = payload.result.model_dump(mode="json")
+        case ChildEnded():
+            view.tracking.setdefault("ended", {})[str(payload.child_id)] = payload.status
+        case ChildProgress():
+            view.tracking.setdefault("child_progress", {})[str(payload.child_id)] = [payload.status, payload.progress]
+        case ChildrenPlanned():
+            view.tracking["batch"] = [c.model_dump(mode="json") for c in payload.children]
+            view.tracking["plan"] = {"totals": payload.totals}
         case BatchWritten():
             _written(view)[payload.batch_id] = {
                 "rows": payload.rows, "start": payload.start_timestamp, "end": payload.end_timestamp,
@@ -118,12 +134,18 @@ def apply(view: JobView, event: JobEvent) -> JobView:
             view.error = payload.error
         case ValidationEvent():
             _validation(view, event, payload)
-    if _expected(view) is not None and view.status not in TERMINAL_STATUSES:
+    if "batch" in view.tracking and view.status not in TERMINAL_STATUSES:
+        view.progress = max(view.progress, batch_progress(view.tracking))
+    elif _expected(view) is not None and view.status not in TERMINAL_STATUSES:
         done, total = _units(view)
         view.progress = FETCH_SHARE + (1 - FETCH_SHARE) * (done / total if total else 1.0)
+    if _expected(view) is not None and (view.status not in TERMINAL_STATUSES or "batch" in view.tracking):
         batches = [_written(view)[b] for b in _expected(view) if b in _written(view)]
-        view.result = job_result(JobFetched.model_validate(view.tracking["fetched"]), batches, _children(view),
-                                 view.tracking.get("plan")).model_dump(mode="json")
+        result = job_result(JobFetched.model_validate(view.tracking["fetched"]), batches, _children(view),
+                            view.tracking.get("plan"))
+        if "batch" in view.tracking:
+            result.children = batch_children(view.tracking)
+        view.result = result.model_dump(mode="json")
     if view.status in TERMINAL_STATUSES and view.finished_at is None:
         view.finished_at = event.ts
         if view.status == COMPLETED:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import structlog
 
+from services.fetcher.batch import on_batch
 from services.fetcher.children import spawn_child
 from services.fetcher.dumps import sync_ohlcvt
 from services.fetcher.planned import check_cost, planned
@@ -15,7 +18,8 @@ from shared.jobs.lifecycle import stop_if_ended
 from shared.kraken.budget import budget_for
 from shared.kraken.client import ExchangeClient
 from shared.lake.storage import Storage
-from shared.lake.timeframes import iso
+from shared.lake.timeframes import iso, millis
+from shared.planning.batch import uncovered
 from shared.planning.planner import Segment
 from shared.service.runtime import Runtime
 
@@ -51,7 +55,16 @@ async def run_segment(rt: Runtime, storage: Storage, client: ExchangeClient, cmd
         out.no_trade_intervals += rest.window.empty_intervals
         out.not_fetched += rest.window.not_fetched
     elif seg.kind == "trades":
-        out.children.append(str((await spawn_child(rt, cmd, seg)).job_id))
+        for part in own_trades(cmd, seg):
+            out.children.append(str((await spawn_child(rt, cmd, part)).job_id))
+
+
+def own_trades(cmd: JobCommand, seg: Segment) -> list[Segment]:
+    """A batch's fetch child leaves the trades its batch rebuilds for all its timeframes at once to that
+    rebuild, and rebuilds itself only what the batch's plan did not see (Kraken's REST window has moved on)."""
+    covered = [(a, b) for a, b in cmd.options.get("trades_covered", [])]
+    parts = uncovered(seg.fetch_start_ms, seg.fetch_end_ms, covered, millis(cmd.timeframe))
+    return [replace(seg, fetch_start_ms=a, fetch_end_ms=b) for a, b in parts]
 
 
 async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
@@ -67,6 +80,8 @@ async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
     async with ExchangeClient(rt.settings, notify, budget_for(rt.pool, rt.settings)) as client:
         if cmd.options.get("seed_from_zip", True):
             await sync_ohlcvt(rt, storage, cmd.job_id, notify)
+        if cmd.options.get("batch"):
+            return await on_batch(rt, cmd, client)
         segments = await planned(rt, client, cmd)
         await check_cost(rt, client, cmd, segments)
         for i, seg in enumerate(segments, 1):

@@ -9,6 +9,7 @@ from shared.jobs.events.catalog import EventPayload
 from shared.jobs.events.log import EventLog
 from shared.jobs.events.payloads import (
     BatchWritten,
+    ChildrenPlanned,
     JobCancelled,
     JobCompleted,
     JobFailed,
@@ -28,6 +29,7 @@ _STATUS_AFTER: dict[type[Payload], str] = {
     JobStarted: RUNNING,
     JobProgress: RUNNING,
     JobFetched: RUNNING,
+    ChildrenPlanned: RUNNING,
     BatchWritten: RUNNING,
     JobCompleted: COMPLETED,
     JobFailed: FAILED,

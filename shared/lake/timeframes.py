@@ -41,3 +41,8 @@ def iso(moment: int | datetime) -> str:
     elif moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return moment.strftime(ISO_FORMAT)
+
+
+def parse_iso(moment: str) -> int:
+    """ms since the epoch of a moment written as iso() writes it."""
+    return to_ms(datetime.strptime(moment, ISO_FORMAT).replace(tzinfo=UTC))

@@ -57,13 +57,17 @@ def not_superseded(known: list[ledger.Interval], dumps: list[DumpExtent]) -> lis
 
 
 async def plan_scope(pool: asyncpg.Pool, client: ExchangeClient, scope: Scope, *, rate_limit_s: float,
-                     trades_per_ms: float | None = None) -> list[Segment]:
+                     trades_per_ms: float | None = None, now_ms: int | None = None) -> list[Segment]:
+    """now_ms: Kraken's clock when the caller asked it already (a batch plans many scopes at one time)."""
     known = await ledger_store.load(pool, scope.exchange, scope.symbol, scope.timeframe, scope.start_ms, scope.end_ms)
     dumps = await dump_extents(pool, scope)
     held = ledger.held(not_superseded(known, dumps), scope.start_ms, scope.end_ms)
     # A range the lake holds whole needs nothing of Kraken, not even its clock.
     whole = held == [(scope.start_ms, scope.end_ms)]
-    now_ms = scope.end_ms if whole else await client.server_time_ms()
+    if whole:
+        now_ms = scope.end_ms
+    elif now_ms is None:
+        now_ms = await client.server_time_ms()
     return plan(PlanRequest(
         start_ms=scope.start_ms, end_ms=scope.end_ms, timeframe=scope.timeframe, held=held,
         dumps=dumps, rest_window=window_of(now_ms, scope.timeframe),

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
             "1h": 30 * 366, "4h": 30 * 366, "1d": 30 * 366, "1w": 30 * 366, "2w": 30 * 366,
         }
     )
+    # The most (market, timeframe) pairs one batch request may ask for (symbols × timeframes); each pair
+    # is one child fetch job per MAX_RANGE_DAYS piece of the range.
+    batch_max_pairs: int = 30
     # Caps of the API (429 with Retry-After past them): jobs waiting in the queue, in all and per
     # client (its address), and event streams open at once.
     max_queued_jobs: int = 100

@@ -26,7 +26,7 @@ GOOD = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h",
 async def api(database_url, tmp_path_factory):
     # A NATS of its own: the jobs queued here must not reach the workers of the end-to-end tests.
     nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("api-nats"))
-    settings = Settings(database_url=database_url, nats_url=nats_url, metrics_port=0)
+    settings = Settings(database_url=database_url, nats_url=nats_url, metrics_port=0, batch_max_pairs=12)
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()
     yield client
@@ -46,8 +46,22 @@ BAD = [
     ({"start_timestamp": NOW.isoformat(), "end_timestamp": (NOW - timedelta(days=1)).isoformat()}, 422,
      "end_timestamp", "after start_timestamp"),
     ({"end_timestamp": (NOW + timedelta(days=1)).isoformat()}, 422, "end_timestamp", "future"),
-    ({"timeframe": "1m", "start_timestamp": (NOW - timedelta(days=6 * 366)).isoformat()}, 422, "end_timestamp",
-     "maximum for 1m"),
+    # A fetch that long becomes a batch (tests/integration/test_batches.py); a rebuild is refused.
+    ({"job_type": "trade_rebuild", "timeframe": "1m", "start_timestamp": (NOW - timedelta(days=6 * 366)).isoformat()},
+     422, "end_timestamp", "maximum for 1m"),
+    # Batches: one of symbol/symbols and of timeframe/timeframes, no repeats, within the cap, fetch only.
+    ({"symbols": ["BTC/USD", "ETH/USD"]}, 422, "symbols", "give symbol or symbols, not both"),
+    ({"timeframe": None}, 422, "timeframe", "is required (or timeframes"),
+    ({"symbol": None, "symbols": ["BTC/USD", "ETH/USD", "BTC/USD"]}, 422, "symbols", "'BTC/USD' twice"),
+    ({"symbol": None, "symbols": []}, 422, "symbols", "at least 1"),
+    ({"symbol": None, "symbols": ["BTC/USD", "DOGE/XYZ"]}, 422, "symbols.1", "unknown pair"),
+    ({"timeframe": None, "timeframes": ["1h", "7m"]}, 422, "timeframes.1", "unknown timeframe"),
+    ({"timeframe": None, "timeframes": ["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w", "2w"], "symbol": None,
+      "symbols": ["BTC/USD", "ETH/USD"]}, 422, "symbols", "at most 12 (BATCH_MAX_PAIRS)"),
+    ({"job_type": "trade_rebuild", "timeframe": None, "timeframes": ["1m", "1h"]}, 422, "timeframes",
+     "a trade_rebuild takes options.timeframes"),
+    ({"symbol": None, "symbols": ["BTC/USD"], "options": {"refresh": True}}, 422, "options.refresh",
+     "cannot be combined with symbols"),
     ({"surprise": 1}, 422, "surprise", "unknown field"),
     ({"options": {"seed_from_zip": True, "turbo": True}}, 422, "options.turbo", "unknown field"),
     ({"start_timestamp": "yesterday"}, 422, "start_timestamp", "datetime"),
@@ -65,6 +79,20 @@ BAD = [
     ({"options": {"dry_run": "yes"}}, 422, "options.dry_run", "boolean"),
     ({"options": {"seed_from_zip": 1}}, 422, "options.seed_from_zip", "boolean"),
 ]
+
+
+@pytest.mark.parametrize("change", [
+    {"symbol": None, "symbols": ["BTC/USD", "ETH/USD"], "timeframe": None, "timeframes": ["1h", "1d"]},
+    {"timeframe": "1m", "start_timestamp": (NOW - timedelta(days=6 * 366)).isoformat()},  # longer than 1m allows
+])
+async def test_a_batch_is_taken_as_one_parent_job(api, change):
+    resp = await api.post("/api/data-jobs", json=GOOD | change)
+    body = await resp.json()
+    assert resp.status == 201 and body["status"] == "queued", body
+    view = await (await api.get(f"/api/data-jobs/{body['id']}")).json()
+    batch = view["options"]["batch"]
+    assert batch["symbols"] == change.get("symbols", ["BTC/USD"]) and view["symbol"] == batch["symbols"][0]
+    assert batch["timeframes"] == change.get("timeframes", [change.get("timeframe")])
 
 
 @pytest.mark.parametrize(("change", "status", "field", "reason"), BAD)

@@ -41,7 +41,7 @@ def local(dt) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M")  # a datetime-local input's value, read as UTC
 
 
-async def fill(page, *, symbol: str, timeframe: str, start, end, job_type: str = "fetch") -> None:
+async def fill(page, *, symbol: str | list[str], timeframe: str, start, end, job_type: str = "fetch") -> None:
     await page.select_option("#job_type", job_type)
     await page.select_option("#symbol", symbol)
     await page.select_option("#timeframe", timeframe)
@@ -267,3 +267,26 @@ async def test_at_phone_width_nothing_overflows_and_cards_speak_for_their_job(pa
     log = card.locator("details.log")
     await log.locator("summary").click()
     await expect(log.locator("li").nth(1)).to_be_attached()  # every message the job sent, not only the latest
+
+
+async def test_a_batch_card_lists_its_children_with_their_status(page, system):
+    from tests.integration.client import follow, submit
+
+    # Two pairs picked in the form: the preview is the batch's plan.
+    await fill(page, symbol=["BTC/USD", "ETH/USD"], timeframe="1d", start=NOW - timedelta(days=20), end=NOW)
+    await page.click("#preview")
+    await expect(page.locator("#plan-range")).to_contain_text("batch of 2 jobs: BTC/USD, ETH/USD × 1d")
+
+    job = await submit(system.api, {
+        "exchange": "kraken", "symbols": ["BTC/USD", "ETH/USD"], "timeframe": "1d",
+        "start_timestamp": iso(NOW - timedelta(days=20)), "end_timestamp": iso(NOW - timedelta(days=1)),
+        "options": {"confirm": True}})
+    await follow(system.api, job["id"])
+    view = await get_json(system.api, f"/api/data-jobs/{job['id']}")
+    assert view["status"] == "completed", view
+    await page.reload()
+    card = page.locator(f"#job-{job['id']}")
+    await expect(card.locator("header strong")).to_have_text("batch: BTC/USD, ETH/USD × 1d")
+    await expect(card.locator(".children li[data-status=completed]")).to_have_count(len(view["result"]["children"]))
+    await expect(card.locator(".children li").first).to_contain_text("fetch BTC/USD 1d")
+    assert await card.locator("button.download-parquet").count() == 0  # each child has its own candles

@@ -30,14 +30,14 @@ from services.api.responses.meta import (
     Market,
     Readiness,
 )
-from services.api.responses.plans import FetchDryRun, RebuildDryRun
+from services.api.responses.plans import BatchDryRun, FetchDryRun, RebuildDryRun
 from services.api.state import POOL
 from shared.exports.report import QualityReport
 
 REQUESTS = [JobRequest, ActionRequest, DatasetRequest]
-ANSWERS = [ErrorBody, JobCreated, JobSummary, JobView, FetchDryRun, RebuildDryRun, ValidationAsked, Downloads,
-           Cancelled, CoverageRow, IntervalsPage, Chart, Exchange, DumpFile, Market, Health, Readiness, EventTypes,
-           QualityReport, *datasets.ANSWERS, *jobs.ENVELOPES.values()]
+ANSWERS = [ErrorBody, JobCreated, JobSummary, JobView, FetchDryRun, RebuildDryRun, BatchDryRun, ValidationAsked,
+           Downloads, Cancelled, CoverageRow, IntervalsPage, Chart, Exchange, DumpFile, Market, Health, Readiness,
+           EventTypes, QualityReport, *datasets.ANSWERS, *jobs.ENVELOPES.values()]
 SECURITY = {"bearer": {
     "type": "http", "scheme": "bearer",
     "description": "`Authorization: Bearer <API_TOKEN>`, needed on /api/* (but the contracts) when the server"
@@ -77,14 +77,20 @@ def _restrict(schema: dict, values: list[str]) -> None:
         schema["enum"] = values
 
 
+def _string_of(schema: dict) -> dict:
+    """The non-null branch of an optional field's schema."""
+    return next((s for s in schema.get("anyOf", []) if s.get("type") != "null"), schema)
+
+
 def document(choices: Choices | None = None) -> dict:
     doc = copy.deepcopy(_document())
     if choices is not None:
         schemas = doc["components"]["schemas"]
         request = schemas["JobRequest"]["properties"]
         _restrict(request["exchange"], choices.exchanges)
-        _restrict(request["symbol"], choices.symbols)
-        _restrict(request["timeframe"], choices.timeframes)
+        for name, values in (("symbol", choices.symbols), ("timeframe", choices.timeframes)):
+            _restrict(_string_of(request[name]), values)
+            _restrict(_string_of(request[f"{name}s"])["items"], values)
         _restrict(schemas["JobOptions"]["properties"]["timeframes"]["items"], choices.timeframes)
         dataset = schemas["DatasetRequest"]["properties"]
         _restrict(dataset["exchange"], choices.exchanges)

@@ -20,7 +20,7 @@ from services.api.params import CandlesQuery, EventsQuery, JobsQuery, TimeframeQ
 from services.api.requests import JobRequest
 from services.api.responses.actions import Cancelled, Downloads, ValidationAsked
 from services.api.responses.jobs import JobCreated, JobSummary, JobView
-from services.api.responses.plans import FetchDryRun, RebuildDryRun
+from services.api.responses.plans import BatchDryRun, FetchDryRun, RebuildDryRun
 from shared.exports.report import QualityReport
 from shared.jobs.asyncapi import typed_envelopes
 from shared.jobs.events.catalog import type_name
@@ -39,11 +39,15 @@ EXAMPLES = {
         "job_type": "trade_rebuild", "exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m",
         "start_timestamp": "2026-11-20T00:00:00Z", "end_timestamp": "2026-11-20T06:00:00Z",
         "options": {"timeframes": ["5m", "1h"], "empty_buckets": "sparse", "include_trades": True}}},
+    "batch": {"summary": "A batch: two markets at three timeframes, each market's trades paged once", "value": {
+        **{k: v for k, v in RANGE.items() if k != "symbol"}, "symbols": ["BTC/USD", "ETH/USD"],
+        "timeframes": ["1m", "5m", "1h"]}},
 }
 DEDUPLICATED = "the identical job already queued or running (`deduplicated`)"
 CANDLES = {"application/vnd.apache.parquet": {"schema": {"contentMediaType": "application/vnd.apache.parquet"}},
            "text/csv": {"schema": {"type": "string", "contentMediaType": "text/csv"}}}
-NO_TIMEFRAME = "No such job, or no candles of that timeframe: one the job did not store"
+NO_TIMEFRAME = ("No such job, or no candles of that timeframe: one the job did not store; or the job is a batch"
+                " (its children have the candles)")
 QUALITY_LINK = {"description": 'the sidecar quality report: `<…/quality.json?timeframe=…>; rel="describedby"`',
                 "required": True, "schema": {"type": "string"}}
 
@@ -64,7 +68,7 @@ def _jobs() -> dict:
     return {
         "post": operation("createJob", "Submit a job (fetch, or trade_rebuild)", {
             200: json_answer(f"options.dry_run: the plan or the estimate, and nothing is created; or {DEDUPLICATED}",
-                             any_of(FetchDryRun, RebuildDryRun, JobCreated)),
+                             any_of(FetchDryRun, RebuildDryRun, BatchDryRun, JobCreated)),
             201: _created("The job is stored and queued")},
             {400: "Malformed JSON, or not an object", 422: None, 429: None,
              503: "Kraken (to plan the job) or the job queue (NATS) is not reachable"},
@@ -83,7 +87,8 @@ def _actions() -> dict:
             201: _created("resume: the new job"),
             202: json_answer("validate: queued", ref(ValidationAsked))},
         {400: None, 404: None, 409: "validate: the job has not ended, or a validation of it is running; resume: it"
-                                    " neither failed nor was cancelled, or it is a child; cancel: it has ended",
+                                    " neither failed nor was cancelled, or it is a child; cancel: it has ended; validate,"
+                                    " download: it is a batch (act on its children)",
          422: "resume: the request is no longer accepted", 429: None, 503: None},
         write=True, parameters=[JOB_ID], requestBody=body(ActionRequest))
 

@@ -64,7 +64,8 @@ class JobValidation(Answer):
 class JobView(JobSummary):
     """A job with its details, result and validation."""
 
-    parent_id: UUID | None = Field(description="the fetch job whose plan spawned this rebuild")
+    parent_id: UUID | None = Field(description="the fetch job whose plan spawned this rebuild, or the batch this"
+                                               " job is a child of")
     options: dict[str, Any] = Field(description="the job's options as stored")
     details: JobDetails
     result: JobResult

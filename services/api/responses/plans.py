@@ -90,5 +90,36 @@ class RebuildDryRun(DryRun):
     estimate: RebuildEstimate
 
 
-DryRunAnswer = Annotated[FetchDryRun | RebuildDryRun, Field(discriminator="job_type")]
+class BatchChildPlan(Answer):
+    job_type: Literal["fetch", "trade_rebuild"]
+    symbol: str
+    timeframes: list[str] = Field(description="the first is the job's own; a rebuild builds the others in the same pass")
+    start_timestamp: Time
+    end_timestamp: Time
+    calls: int
+    rows: int
+    seconds: float
+    weight: int = Field(description="its share of the batch's progress")
+
+
+class BatchTotals(Answer):
+    children: int
+    by_job_type: dict[str, int]
+    calls: int
+    rows: int
+    seconds: float
+
+
+class BatchDryRun(DryRun):
+    """A batch's children: a fetch per market, timeframe and piece of the range (within MAX_RANGE_DAYS),
+    and per market one rebuild of the trades its timeframes share; nothing is created."""
+
+    job_type: Literal["batch"]
+    symbols: list[str]
+    timeframes: list[str]
+    children: list[BatchChildPlan]
+    totals: BatchTotals
+
+
+DryRunAnswer = Annotated[FetchDryRun | RebuildDryRun | BatchDryRun, Field(discriminator="job_type")]
 DRY_RUN = TypeAdapter(DryRunAnswer)

@@ -71,6 +71,7 @@ async function onExchange() {
   const exchange = state.exchanges.find((x) => x.id === $("exchange").value);
   const markets = await api(`/api/markets?exchange=${encodeURIComponent(exchange.id)}`);
   $("symbol").replaceChildren(...markets.map((m) => el("option", { value: m.symbol }, m.symbol)));
+  if (markets.length) $("symbol").value = markets[0].symbol;
   const timeframes = exchange.timeframes || [];
   $("timeframe").replaceChildren(...timeframes.map((t) => el("option", { value: t }, t)));
   if (timeframes.includes("1h")) $("timeframe").value = "1h";
@@ -88,8 +89,13 @@ function formRequest(extra = {}) {
   const rebuild = $("job_type").value === "trade_rebuild";
   const options = rebuild ? { include_trades: $("include_trades").checked }
     : { seed_from_zip: $("seed_from_zip").checked, full_history: $("full_history").checked };
-  const body = { exchange: $("exchange").value, symbol: $("symbol").value, timeframe: $("timeframe").value,
-    job_type: $("job_type").value, options: { ...options, ...extra } };
+  const body = { exchange: $("exchange").value, job_type: $("job_type").value, options: { ...options, ...extra } };
+  // Several pairs or timeframes picked (Ctrl/Shift-click): a batch, one request for all of them.
+  for (const [one, many] of [["symbol", "symbols"], ["timeframe", "timeframes"]]) {
+    const picked = [...$(one).selectedOptions].map((o) => o.value);
+    if (picked.length > 1) body[many] = picked;
+    else body[one] = picked[0] ?? "";
+  }
   const start = fromInput($("start").value);
   const end = fromInput($("end").value);
   if (start && !(options.full_history)) body.start_timestamp = start;
@@ -142,6 +148,13 @@ async function busy(work) {
 // --- the plan ---------------------------------------------------------------------------------
 
 function planRows(plan) {
+  if (plan.job_type === "batch") {
+    const rows = plan.children.map((c) => el("tr", { class: `kind-${c.job_type}` },
+      el("td", { class: "kind" }, c.job_type === "fetch" ? "fetch" : "trades"), el("td", {}, when(c.start_timestamp)),
+      el("td", {}, when(c.end_timestamp)), el("td", {}, count(c.calls)), el("td", {}, count(c.rows)),
+      el("td", {}, duration(c.seconds)), el("td", {}, `${c.symbol} ${c.timeframes.join(", ")}`)));
+    return { rows, totals: plan.totals };
+  }
   if (plan.job_type === "trade_rebuild") {
     const e = plan.estimate;
     const rows = [];
@@ -162,7 +175,9 @@ function planRows(plan) {
 
 function renderPlan(plan) {
   const { rows, totals } = planRows(plan);
-  $("plan-range").textContent = `${plan.symbol} ${plan.timeframe}, ${when(plan.start_timestamp)} → ${when(plan.end_timestamp)}`;
+  const what = plan.job_type === "batch" ? `batch of ${plan.children.length} jobs: ${plan.symbols.join(", ")} × ${plan.timeframes.join(", ")}`
+    : `${plan.symbol} ${plan.timeframe}`;
+  $("plan-range").textContent = `${what}, ${when(plan.start_timestamp)} → ${when(plan.end_timestamp)}`;
   $("plan-rows").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 7 }, "nothing to do"))]));
   $("plan-totals").replaceChildren(el("tr", {}, el("th", {}, "total"), el("th", {}), el("th", {}),
     el("th", {}, count(totals.calls)), el("th", {}, totals.rows === null ? "" : count(totals.rows)),
@@ -200,7 +215,8 @@ async function submit(body) {
   state.pending = null;
   await busy(async () => {
     const job = await api("/api/data-jobs", body);
-    const card = jobCard({ id: job.id, status: job.status, symbol: body.symbol, timeframe: body.timeframe,
+    const card = jobCard({ id: job.id, status: job.status, symbol: (body.symbols || [body.symbol]).join(", "),
+      timeframe: (body.timeframes || [body.timeframe]).join(", "),
       job_type: body.job_type, start_timestamp: body.start_timestamp, end_timestamp: body.end_timestamp, progress: 0 });
     $("jobs").prepend(card);
     follow(job.id);
@@ -228,6 +244,7 @@ function jobCard(job) {
       el("summary", {}, "Log"), el("ol", {})),
     el("p", { class: "summary" }, ""),
     el("p", { class: "validation", hidden: "" }, ""),
+    el("ul", { class: "children", hidden: "" }),
     el("p", { class: "error", hidden: "" }, ""),
     el("p", { class: "actions" }, ...jobActions(job)),
     el("div", { class: "dataset", hidden: "" }));
@@ -246,12 +263,16 @@ function onEvent(card, event) {
   const line = card.querySelector(".line");
   switch (event.type) {
     case "job.started": setStatus(card, "running"); break;
-    case "job.progress":
+    case "job.progress":  // a batch's too: its children's progress, weighted
       card.querySelector("progress").value = d.progress ?? 0;
       line.textContent = `${Math.round((d.progress ?? 0) * 100)}%` + (d.last_timestamp ? ` – fetched up to ${when(d.last_timestamp)}` : "");
       break;
     case "job.message": line.textContent = logText(event); break;
     case "job.planned": line.textContent = logText(event); break;
+    // A batch: its progress and its children's statuses are in its view.
+    case "children.planned": case "child.progress": case "child.completed": case "child.ended":
+      api(`/api/data-jobs/${event.job_id}`).then((view) => showBatch(card, view)).catch(() => {});
+      break;
     default: break;
   }
   const text = logText(event);
@@ -295,10 +316,26 @@ function checked(comparisons) {
   return reports.length ? `; checked: ${reports.join(", ")}` : "";
 }
 
+// A batch parent: what it asked for, and each child with its status.
+function showBatch(card, job) {
+  const batch = job.options?.batch;
+  if (!batch) return false;
+  card.querySelector("header strong").textContent = `batch: ${batch.symbols.join(", ")} × ${batch.timeframes.join(", ")}`;
+  card.querySelector("progress").value = job.progress;
+  const list = card.querySelector(".children");
+  list.replaceChildren(...job.result.children.map((c) => el("li", { "data-status": c.status },
+    `${c.job_type === "fetch" ? "fetch" : "trades"} ${c.symbol} ${c.timeframes.join(", ")} ${when(c.start_timestamp)} → `
+    + `${when(c.end_timestamp)}: ${c.done_by ? "completed before" : c.status}`
+    + (c.status === "running" ? ` ${Math.round(c.progress * 100)}%` : ""))));
+  list.hidden = !job.result.children.length;
+  return true;
+}
+
 function showResult(card, job) {
   setStatus(card, job.status);
   card.querySelector("progress").value = job.progress;
   const r = job.result;
+  showBatch(card, job);
   if (job.status === "completed") {
     const gaps = r.not_fetched?.length ? `; not fetched: ${r.not_fetched.length} range(s)` : "";
     card.querySelector(".summary").textContent =
@@ -318,6 +355,7 @@ function showResult(card, job) {
 function jobActions(job) {
   const button = (cls, text, onclick) => el("button", { type: "button", class: cls, onclick,
     "aria-label": `${text} of ${jobName(job)}` }, text);
+  if (job.status === "completed" && job.options?.batch) return [];  // each child has its own candles
   if (job.status === "completed") {
     return [button("download-parquet", "Download Parquet", () => download(job, "parquet")), " ",
       button("download-csv", "Download CSV", () => download(job, "csv")), " ",

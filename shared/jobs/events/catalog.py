@@ -11,6 +11,8 @@ from shared.jobs.events.payloads import (
     BatchWritten,
     ChildCompleted,
     ChildEnded,
+    ChildProgress,
+    ChildrenPlanned,
     JobCancelled,
     JobCompleted,
     JobFailed,
@@ -31,7 +33,7 @@ from shared.jobs.events.validation import (
 
 EventPayload = Annotated[
     JobQueued | JobStarted | JobProgress | JobMessage | JobPlanned | JobFetched | BatchWritten | JobCompleted
-    | JobFailed | JobCancelled | ChildCompleted | ChildEnded | ValidationQueued | ValidationStarted
+    | JobFailed | JobCancelled | ChildCompleted | ChildEnded | ChildProgress | ChildrenPlanned | ValidationQueued | ValidationStarted
     | ValidationCompleted | ValidationFailed,
     Field(discriminator="type"),
 ]

@@ -119,7 +119,8 @@ class JobFailed(Payload):
 
 
 class JobCancelled(Payload):
-    """Asked for over the API (the job's child rebuilds too). Sent by the api."""
+    """Asked for over the API (the job's children too). Sent by the api; by the fetcher for a batch's child
+    it stored while the batch was being cancelled."""
 
     type: Literal["job.cancelled"] = tag("job.cancelled")
 
@@ -140,3 +141,39 @@ class ChildEnded(ChildOutcome):
     """A child rebuild failed or was cancelled; job.failed follows. In the parent's log, by coverage."""
 
     type: Literal["child.ended"] = tag("child.ended")
+
+
+class ChildProgress(Payload):
+    """A child of a batch started, or got another twentieth further. In the batch's log, by coverage,
+    so the batch's stream shows its progress weighted by its children's."""
+
+    type: Literal["child.progress"] = tag("child.progress")
+    child_id: UUID
+    status: str
+    progress: float  # 0..1, the child's own
+
+
+class BatchChild(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: UUID
+    key: str  # names its work within the batch (shared/planning/batch.py)
+    job_type: Literal["fetch", "trade_rebuild"]
+    symbol: str
+    timeframes: list[str]  # the first is the job's own
+    start_timestamp: str
+    end_timestamp: str
+    calls: int
+    rows: int
+    seconds: float
+    weight: int  # its share of the batch's progress
+    trades_covered: list[tuple[str, str]] = []  # fetch: the parts whose trades a rebuild of the batch builds
+    done_by: UUID | None = None  # completed already by this job of the batch that was resumed: not run again
+
+
+class ChildrenPlanned(Payload):
+    """A batch's children as planned, made once per batch. Sent by the fetcher."""
+
+    type: Literal["children.planned"] = tag("children.planned")
+    children: list[BatchChild]
+    totals: dict[str, Any]  # children, by_job_type, calls, rows, seconds

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
-from services.coverage.job_view import JobView, apply, writes_done
-from shared.jobs.events.catalog import EventPayload
+from services.coverage.job_view import apply, writes_done
 from shared.jobs.events.envelope import JobEvent
 from shared.jobs.events.payloads import (
     BatchWritten,
@@ -16,8 +14,6 @@ from shared.jobs.events.payloads import (
     JobFetched,
     JobMessage,
     JobProgress,
-    JobQueued,
-    JobStarted,
 )
 from shared.jobs.events.validation import (
     ValidationCompleted,
@@ -25,21 +21,7 @@ from shared.jobs.events.validation import (
     ValidationQueued,
     ValidationStarted,
 )
-
-JOB = uuid.uuid4()
-QUEUED = JobQueued(request={})
-STARTED = JobStarted(worker="fetcher")
-
-
-def ev(seq: int, payload: EventPayload) -> JobEvent:
-    return JobEvent(job_id=JOB, seq=seq, ts=datetime(2026, 1, 1, 0, seq // 60, seq % 60, tzinfo=UTC), data=payload)
-
-
-def fold(*events: JobEvent) -> JobView:
-    view = JobView("queued", 0.0, {}, {}, None, {})
-    for e in events:
-        view = apply(view, e)
-    return view
+from tests.unit.services.coverage.folding import QUEUED, STARTED, ev, fold
 
 
 def batch_written(batch: str, rows: int, start: str | None = None, end: str | None = None, partitions: tuple = (),

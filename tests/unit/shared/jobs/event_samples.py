@@ -44,6 +44,12 @@ SAMPLES: list[EventPayload] = [
     p.JobCancelled(),
     p.ChildCompleted(child_id=CHILD, status="completed", result=RESULT),
     p.ChildEnded(child_id=CHILD, status="failed", result=JobResult()),
+    p.ChildProgress(child_id=CHILD, status="running", progress=0.35),
+    p.ChildrenPlanned(children=[p.BatchChild(
+        id=CHILD, key="fetch:BTC/USD:1m:0:86400000", job_type="fetch", symbol="BTC/USD", timeframes=["1m"],
+        start_timestamp="2026-01-01T00:00:00Z", end_timestamp="2026-01-02T00:00:00Z", calls=1, rows=1440,
+        seconds=1.2, weight=2, trades_covered=[("2026-01-01T00:00:00Z", "2026-01-01T12:00:00Z")])],
+        totals={"children": 1, "by_job_type": {"fetch": 1}, "calls": 1, "rows": 1440, "seconds": 1.2}),
     v.ValidationQueued(validation_id=VALIDATION, timeframes=["1h"]),
     v.ValidationStarted(validation_id=VALIDATION, timeframes=["1h"]),
     v.ValidationCompleted(validation_id=VALIDATION, ok=True, reports={"1h": {"ok": True, "rows": 24, "failed": {}}}),

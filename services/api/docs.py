@@ -1,4 +1,4 @@
-"""The project's short docs pages (docs/*.md: the 720 cap, rate limits, costs, the ledger's states),
+"""The project's short docs pages (static/docs/*.md: the 720 cap, rate limits, costs, the ledger's states),
 served as HTML at /docs/<name>, so the page can link each where it applies without sending anyone to
 the internet."""
 
@@ -12,7 +12,8 @@ from markdown_it import MarkdownIt
 
 from services.api.errors import ApiError
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+# Beside the page's files, so an installed package (the image) carries them too.
+DOCS = Path(__file__).with_name("static") / "docs"
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

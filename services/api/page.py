@@ -9,13 +9,16 @@ from aiohttp import web
 from services.api.errors import ApiError
 
 STATIC = Path(__file__).with_name("static")
-# The charting library, installed from the lockfile by `make install` (npm ci): served from here, so the
-# page fetches nothing from the internet.
-CHART_LIBRARY = (Path(__file__).resolve().parents[2] / "node_modules" / "lightweight-charts" / "dist"
-                 / "lightweight-charts.standalone.production.js")
+# The charting library, installed from the lockfile by npm ci: served from here, so the page fetches
+# nothing from the internet. A checkout has it in node_modules (make install); an installed package (the
+# image) carries it in static/vendor/, where the image's build puts it.
+CHART_FILE = "lightweight-charts.standalone.production.js"
+CHART_LIBRARY = next((p for p in (STATIC / "vendor" / CHART_FILE, Path(__file__).resolve().parents[2]
+                                  / "node_modules" / "lightweight-charts" / "dist" / CHART_FILE) if p.is_file()),
+                     None)
 # The files there, and nothing else: a name is looked up, never joined into a path.
 FILES = {p.name: p for p in STATIC.iterdir() if p.is_file()}
-if CHART_LIBRARY.is_file():
+if CHART_LIBRARY is not None:
     FILES["lightweight-charts.js"] = CHART_LIBRARY
 
 

@@ -8,8 +8,8 @@
 #   RUN recipe.sh project /src     →  the same, in the builder's chroot
 #   COPY --from=builder /opt/candles, RUN recipe.sh user  →  the same into the runtime root
 # Each stage's root with its Debian packages is kept as a tarball under build/image/cache, keyed by the
-# recipe, the suite and the mirror, and so is the venv of the dependencies (keyed by those and
-# pyproject.toml), as Docker keeps layers: a rerun only builds and installs the project's wheel. Delete
+# recipe, the suite and the mirror, and so is the venv of the dependencies (keyed by those and the
+# dependencies pyproject.toml names), as Docker keeps layers: a rerun only builds and installs the project's wheel. Delete
 # the cache to take Debian's newest updates.
 #   build-rootfs.sh OUT    (as root)    DEBIAN_MIRROR overrides the Debian archive apt uses here.
 set -euo pipefail
@@ -141,7 +141,10 @@ tar -C "$builder" -xf "$builder_tar"
 # COPY pyproject.toml, RUN recipe.sh deps: the venv with the dependencies, cached like a layer.
 mkdir "$builder/src"
 cp "$project/pyproject.toml" "$builder/src/pyproject.toml"
-deps_tar=$cache/deps-$( { echo "$key"; cat "$project/pyproject.toml"; } | sha256sum | cut -c1-16).tar
+# Keyed by what the step reads of pyproject.toml: its dependencies.
+dependencies=$(python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"])' \
+    "$project/pyproject.toml")
+deps_tar=$cache/deps-$( { echo "$key"; echo "$dependencies"; } | sha256sum | cut -c1-16).tar
 if [ -f "$deps_tar" ]; then
     say "builder stage: the dependencies from the cache"
     tar -C "$builder" -xf "$deps_tar"

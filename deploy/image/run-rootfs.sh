@@ -24,12 +24,13 @@ done
 
 # The last stage of the Dockerfile, one instruction a line (its header says so).
 final=$(tac "$dockerfile" | sed '/^FROM /q' | tac)
-mapfile -t image_env < <(sed -n 's/^ENV \([A-Za-z_][A-Za-z0-9_]*=.*\)$/\1/p' <<<"$final")
+# Command substitutions, not process substitutions: nothing of this script may outlive the exec below.
+mapfile -t image_env <<<"$(sed -n 's/^ENV \([A-Za-z_][A-Za-z0-9_]*=.*\)$/\1/p' <<<"$final")"
 user=$(sed -n 's/^USER //p' <<<"$final")
 workdir=$(sed -n 's/^WORKDIR //p' <<<"$final")
 declared=$(sed -n 's/^VOLUME \[\(.*\)\]$/\1/p' <<<"$final" | tr -d '" ' | tr ',' ' ')
 if [ $# -eq 0 ]; then
-    read -r -a cmd < <(sed -n 's/^CMD \[\(.*\)\]$/\1/p' <<<"$final" | tr -d '",')
+    read -r -a cmd <<<"$(sed -n 's/^CMD \[\(.*\)\]$/\1/p' <<<"$final" | tr -d '",')"
     set -- "${cmd[@]}"
 fi
 [ -n "$user" ] && [ -n "$workdir" ] || { echo "the Dockerfile's last stage has no USER or WORKDIR" >&2; exit 1; }

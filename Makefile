@@ -4,7 +4,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY := $(VENV)/bin/python
 
-.PHONY: install node browser run demo test test-unit test-integration test-image image chaos bench lint clean
+.PHONY: install node browser promtool run demo test test-unit test-integration test-image image chaos bench lint clean
 
 install:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -14,6 +14,7 @@ install:
 	command -v npm >/dev/null 2>&1 || $(MAKE) node
 	npm ci --no-audit --no-fund --silent
 	command -v chromium >/dev/null 2>&1 || $(MAKE) browser
+	command -v promtool >/dev/null 2>&1 || test -x $(VENV)/bin/promtool || $(MAKE) promtool
 
 # Node and npm from Debian, for the AsyncAPI JSON Schema the tests check the bus document against
 # (package.json; npm ci installs it from package-lock.json into node_modules).
@@ -25,6 +26,13 @@ node:
 browser:
 	$(SUDO) apt-get install -y -qq chromium >/dev/null 2>&1 || \
 		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+
+# Debian's promtool, which the tests check the alert rules and the dashboard's queries with: taken out
+# of Debian's prometheus package into the virtualenv, so no Prometheus server is installed or started.
+promtool:
+	cd "$$(mktemp -d)" && (apt-get download prometheus >/dev/null 2>&1 || \
+		($(SUDO) apt-get update -qq && apt-get download prometheus)) && \
+		dpkg-deb -x prometheus_*.deb root && cp root/usr/bin/promtool "$(CURDIR)/$(VENV)/bin/promtool"
 
 run:
 	$(PY) -m services

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import structlog
 from aiohttp import web
 
 from services.api import actions, candles, contracts, jobs, meta, stream
 from services.api.errors import json_errors
 from services.api.guards import require_token, site_guard
 from services.api.limits import StreamSlots
+from services.api.metrics import measure, metrics
 from services.api.openapi import openapi
 from services.api.page import add_page
 from services.api.state import BUS, EVENTS, POOL, SETTINGS, STORAGE, STREAMS
@@ -16,6 +18,9 @@ from shared.lake.storage import open_storage
 from shared.platform.bus import Bus
 from shared.platform.db import create_pool
 from shared.platform.settings import Settings
+from shared.service.health import serving_health
+
+log = structlog.get_logger()
 
 
 async def _connections(app: web.Application):
@@ -24,13 +29,15 @@ async def _connections(app: web.Application):
     app[BUS] = await Bus.connect(settings.nats_url, "api")
     app[EVENTS] = EventLog(app[POOL], app[BUS])
     app[STORAGE] = open_storage(settings.storage_url, settings.s3_endpoint_url)
-    yield
+    async with serving_health("api", settings, app[POOL], app[BUS]) as port:
+        log.info("service.started", metrics_port=port)
+        yield
     await app[BUS].close()
     await app[POOL].close()
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[json_errors, site_guard(settings), require_token(settings.api_token)])
+    app = web.Application(middlewares=[measure, json_errors, site_guard(settings), require_token(settings.api_token)])
     app[SETTINGS] = settings
     app[STREAMS] = StreamSlots(settings.max_event_streams, settings.max_event_streams_per_client)
     app.cleanup_ctx.append(_connections)
@@ -49,5 +56,6 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/event-types", contracts.event_types)
     app.router.add_get("/healthz", meta.healthz)
     app.router.add_get("/readyz", meta.readyz)
+    app.router.add_get("/metrics", metrics)
     add_page(app)
     return app

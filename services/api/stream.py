@@ -22,6 +22,7 @@ from services.api.params import EventsQuery, Seq, parse_query
 from services.api.state import BUS, EVENTS, POOL, STREAMS
 from shared.jobs.events.catalog import TERMINAL_TYPES
 from shared.jobs.events.envelope import Envelope, subject
+from shared.platform.metrics import SSE_STREAMS
 
 RECHECK_S = 2.0
 SEQ = TypeAdapter(Seq)
@@ -45,7 +46,7 @@ async def job_events(request: web.Request) -> web.StreamResponse:
     pool = request.app[POOL]
     if not await pool.fetchval("SELECT 1 FROM data_jobs WHERE id = $1", jid):
         raise ApiError(404, "id", "no such job", "not_found")
-    with request.app[STREAMS].take(client_of(request)):
+    with request.app[STREAMS].take(client_of(request)), SSE_STREAMS.track_inprogress():
         return await _stream(request, jid, last)
 
 

@@ -8,6 +8,7 @@ from functools import partial
 import structlog
 
 from services.coverage.catch_up import lagging_jobs, project_job
+from services.coverage.job_metrics import SAMPLE_EVERY_S, sample_jobs
 from services.coverage.markets import sync_markets
 from services.coverage.validate import on_validate, validation_failed
 from shared.jobs.commands import VALIDATE_SUBJECT, ValidateCommand
@@ -51,6 +52,16 @@ async def keep_markets(rt: Runtime) -> None:
             await asyncio.wait_for(rt.stop.wait(), wait)
 
 
+async def keep_job_gauges(rt: Runtime) -> None:
+    while not rt.stop.is_set():
+        try:
+            await sample_jobs(rt.pool)
+        except Exception as exc:  # PostgreSQL away: the gauges keep their last value till it is back
+            log.warning("jobs.sample_failed", error=repr(exc)[:300])
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(rt.stop.wait(), SAMPLE_EVERY_S)
+
+
 async def main(rt: Runtime) -> None:
     async def on_event(event: JobEvent) -> None:
         await project_job(rt.pool, rt.events, event.job_id)
@@ -61,6 +72,7 @@ async def main(rt: Runtime) -> None:
 
     storage = open_storage(rt.settings.storage_url, rt.settings.s3_endpoint_url)
     tasks = [asyncio.create_task(sweep(rt)), asyncio.create_task(keep_markets(rt)),
+             asyncio.create_task(keep_job_gauges(rt)),
              asyncio.create_task(consume(
                  rt.bus, stream="JOBS", durable="validator", subject=VALIDATE_SUBJECT, model=ValidateCommand,
                  handler=partial(on_validate, rt, storage), give_up=partial(validation_failed, rt),

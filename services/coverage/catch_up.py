@@ -6,11 +6,13 @@ arriving out of order change nothing: the projection is the fold of the stored l
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
 import structlog
 
+from services.coverage.job_metrics import count_ended
 from services.coverage.job_view import JobView, apply, writes_done
 from shared.jobs.events.envelope import JobEvent
 from shared.jobs.events.log import EventLog
@@ -21,7 +23,7 @@ from shared.lake.timeframes import millis
 log = structlog.get_logger()
 
 _JOB = ("SELECT status, progress, details, result, error, tracking, started_at, finished_at, projected_seq,"
-        " exchange, symbol, timeframe, parent_id FROM data_jobs WHERE id = $1 FOR UPDATE")
+        " exchange, symbol, timeframe, parent_id, job_type, submitted_at FROM data_jobs WHERE id = $1 FOR UPDATE")
 _SAVE = ("UPDATE data_jobs SET status=$2, progress=$3, details=$4, result=$5, error=$6, tracking=$7,"
          " started_at=$8, finished_at=$9, projected_seq=$10, updated_at=now() WHERE id=$1")
 _COVERAGE = """
@@ -72,6 +74,9 @@ async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> Non
                            view.tracking, view.started_at, view.finished_at, seq)
         for timeframe in sorted(view.coverage_changed):
             await conn.execute(_COVERAGE, job["exchange"], job["symbol"], timeframe, millis(timeframe), job_id)
+    if view.status in TERMINAL_STATUSES and not was_terminal:
+        count_ended(job["job_type"], view.status, job["submitted_at"], view.started_at,
+                    view.finished_at or datetime.now(UTC))
     for event in ([completed] if completed is not None else []) + told:
         await events.publish(event)
     log.info("job.projected", job_id=str(job_id), status=view.status, seq=seq, progress=round(view.progress, 3))

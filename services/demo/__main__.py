@@ -73,7 +73,9 @@ def main() -> None:
         with infrastructure(settings, DATA) as env:
             env |= {"KRAKEN_API_URL": f"http://127.0.0.1:{sim_port}", "API_PORT": str(api_port),
                     "STORAGE_URL": os.environ.get("STORAGE_URL", (DATA / "lake").resolve().as_uri()),
-                    "LOG_LEVEL": os.environ.get("LOG_LEVEL", "warning")}
+                    "LOG_LEVEL": os.environ.get("LOG_LEVEL", "warning"),
+                    # Free ports, like the API's: a demo runs beside a `make run` on the defaults.
+                    "METRICS_PORT": os.environ.get("METRICS_PORT", "0")}
             job = asyncio.run(run(env, f"http://127.0.0.1:{api_port}"))
     finally:
         sim.terminate()

@@ -11,6 +11,7 @@ from pathlib import Path
 import structlog
 
 from services.launcher.ownership import die_with_parent, record_pids
+from shared.platform.settings import METRICS_PORTS
 
 log = structlog.get_logger()
 SERVICES = ("coverage", "writer", "fetcher", "rebuilder", "api")
@@ -28,6 +29,15 @@ def restart_delay(last_delay: float | None, ran_s: float) -> float:
     return min(last_delay * 2, MAX_BACKOFF_S)
 
 
+def metrics_env(service: str, configured: str | None) -> dict[str, str]:
+    """METRICS_PORT of one child. Unset, each service takes its own default (METRICS_PORTS) and 0 a
+    free port; a port N is the first of the services' ports, in the order of the defaults, since the
+    services of one machine cannot share one."""
+    if not configured or int(configured) == 0:
+        return {}
+    return {"METRICS_PORT": str(int(configured) + list(METRICS_PORTS).index(service))}
+
+
 class Supervisor:
     def __init__(self, env: dict[str, str], services: tuple[str, ...] = SERVICES,
                  pids_file: Path | None = None) -> None:
@@ -39,7 +49,8 @@ class Supervisor:
 
     async def _spawn(self, name: str) -> None:
         self.procs[name] = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", f"services.{name}", env=self.env, preexec_fn=die_with_parent)
+            sys.executable, "-m", f"services.{name}", env=self.env | metrics_env(name, self.env.get("METRICS_PORT")),
+            preexec_fn=die_with_parent)
         record_pids(self.pids_file, [p.pid for p in self.procs.values()])
         log.info("service.spawned", service=name, pid=self.procs[name].pid)
 

@@ -16,6 +16,7 @@ import ccxt.async_support as ccxt
 import structlog
 
 from shared.kraken.answers import Market, OhlcWindow, TradesPage
+from shared.kraken.call_metrics import count_retry, meter_rate_limit_waits, metered, retry_reason
 from shared.kraken.constants import TRADES_PAGE
 from shared.platform.errors import PermanentError
 from shared.platform.settings import Settings
@@ -35,14 +36,12 @@ class BadPayload(ccxt.BadResponse):
     """A 200 answer that is not the JSON object Kraken always sends (e.g. a body cut short)."""
 
 
+# The job message of a retry, by the reason its metric counts it under.
+_REASON_TEXT = {"rate_limited": "Rate limit hit", "timeout": "Exchange timed out", "unavailable": "Exchange unavailable"}
+
+
 def _reason(exc: Exception) -> str:
-    if isinstance(exc, ccxt.DDoSProtection):
-        return "Rate limit hit"
-    if isinstance(exc, ccxt.RequestTimeout):
-        return "Exchange timed out"
-    if isinstance(exc, ccxt.ExchangeNotAvailable):
-        return "Exchange unavailable"
-    return "Exchange connection failed"
+    return _REASON_TEXT.get(retry_reason(exc), "Exchange connection failed")
 
 
 class ExchangeClient:
@@ -57,6 +56,7 @@ class ExchangeClient:
             "timeout": settings.kraken_timeout_ms,
         })
         self.exchange.urls["api"]["public"] = settings.kraken_api_url.rstrip("/")
+        meter_rate_limit_waits(self.exchange)
 
     async def close(self) -> None:
         await self.exchange.close()
@@ -135,12 +135,14 @@ class ExchangeClient:
         while True:
             self.calls += 1
             try:
-                return await fn(*args)
+                with metered(name):
+                    return await fn(*args)
             except RETRYABLE as exc:
                 self.failed_calls += 1
                 attempt += 1
                 if attempt > self.settings.exchange_max_retries:
                     raise  # transient by nature: the job is retried later by the queue
+                count_retry(name, exc)
                 delay = min(self.settings.exchange_backoff_base_s * 2 ** (attempt - 1),
                             self.settings.exchange_backoff_max_s)
                 text = f"{_reason(exc)}, backing off {delay:g} s"

@@ -8,6 +8,10 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# The metrics port of each service when METRICS_PORT is unset: apart from each other and from the
+# API's 8080, so `make run` starts them all on one machine.
+METRICS_PORTS = {"api": 9100, "fetcher": 9101, "rebuilder": 9102, "writer": 9103, "coverage": 9104}
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
@@ -68,6 +72,20 @@ class Settings(BaseSettings):
     # Seconds a message may go unacknowledged before JetStream hands it to another consumer; a worker
     # that dies mid-message is noticed this late. Long handlers send heartbeats well inside it.
     ack_wait_s: float = 30.0
+    # The small HTTP port of /metrics, /livez and /readyz (shared/service/health.py). Unset: the
+    # service's own default (METRICS_PORTS), so the services of one machine never clash; 0: a free
+    # port, logged as metrics_port on the service.started line.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # All interfaces by default, as Prometheus exporters do: the kubelet probes and Prometheus scrapes
+    # the pod's address. The port serves counts and health only, no job data.
+    metrics_host: str = "0.0.0.0"
+    # /livez fails once the event loop has not turned for this long (a handler blocking it, a deadlock)...
+    liveness_stall_s: float = Field(default=10.0, gt=0)
+    # ...or once NATS has been unreachable this long: past the client's reconnecting, a restart helps.
+    nats_lost_s: float = Field(default=60.0, gt=0)
+
+    def metrics_port_of(self, service: str) -> int:
+        return METRICS_PORTS[service] if self.metrics_port is None else self.metrics_port
 
     @field_validator("api_token")
     @classmethod

@@ -18,6 +18,7 @@ from shared.jobs.events.log import EventLog
 from shared.jobs.lifecycle import fail
 from shared.platform.bus import Bus
 from shared.platform.errors import JobCancelled, PermanentError
+from shared.service.lag import sample_lag
 
 log = structlog.get_logger()
 M = TypeVar("M", bound=BaseModel)
@@ -85,6 +86,7 @@ async def consume(
     )
     sub = await bus.js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
     log.info("consumer.ready", stream=stream, durable=durable, subject=subject)
+    lag = asyncio.create_task(sample_lag(sub, stream, durable))
     try:
         while not stop.is_set():
             try:
@@ -94,6 +96,7 @@ async def consume(
             for msg in msgs:
                 await handle_one(msg, model, handler, give_up, max_deliver, ack_wait_s)
     finally:
+        lag.cancel()
         # A pull subscription left open makes the connection's drain wait for its timeout.
         with contextlib.suppress(Exception):
             await sub.unsubscribe()

@@ -16,6 +16,7 @@ from shared.platform.bus import Bus
 from shared.platform.db import create_pool
 from shared.platform.log import setup_logging
 from shared.platform.settings import Settings, get_settings
+from shared.service.health import serving_health
 
 
 @dataclass
@@ -56,11 +57,11 @@ def run_service(name: str, main: Callable[[Runtime], Awaitable[None]]) -> None:
     log = setup_logging(name, settings.log_level)
 
     async def runner() -> None:
-        async with connected(name, settings) as rt:
+        async with connected(name, settings) as rt, serving_health(name, settings, rt.pool, rt.bus) as port:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, rt.stop.set)
-            log.info("service.started")
+            log.info("service.started", metrics_port=port)
             await main(rt)
             log.info("service.stopping")
 

@@ -38,6 +38,7 @@ class Stack:
             "KRAKEN_OHLCVT_SOURCE": str(sim.dump_folder), "KRAKEN_RATE_LIMIT_MS": "20",
             "KRAKEN_TIMEOUT_MS": "3000", "EXCHANGE_BACKOFF_BASE_S": "0.05", "EXCHANGE_BACKOFF_MAX_S": "1",
             "API_PORT": str(free_port()), "BATCH_ROWS": "20", "ACK_WAIT_S": "4", "LOG_LEVEL": "info",
+            "METRICS_PORT": "0",
         }, logs)
         self.down: set[str] = set(PARTS)  # parts stopped on purpose: the watcher leaves them alone
         self.respawned: list[str] = []    # services that exited on their own and were started again

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -49,6 +50,19 @@ class System:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
+    async def metrics_url(self, name: str, timeout: float = 60) -> str:
+        """Where the service's /metrics, /livez and /readyz answer: the port its latest start logged
+        (METRICS_PORT=0 here, so each process has a free one). The API being ready says nothing of
+        the others, so this waits for the line."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for line in reversed((self.log_dir / f"{name}.log").read_text().splitlines()):
+                if '"service.started"' in line:
+                    return f"http://127.0.0.1:{json.loads(line)['metrics_port']}"
+            if self.procs[name].poll() is not None or asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"{name} did not log service.started\n{self.logs()}")
+            await asyncio.sleep(0.3)
+
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.log_dir.glob("*.log")))
 
@@ -80,7 +94,8 @@ async def running_system(simulator_url: str, database_url: str, nats_url: str, t
     env = {
         "DATABASE_URL": database_url, "NATS_URL": nats_url, "STORAGE_URL": lake.as_uri(),
         "KRAKEN_API_URL": simulator_url, "KRAKEN_RATE_LIMIT_MS": "20", "EXCHANGE_BACKOFF_BASE_S": "0.05",
-        "API_PORT": str(free_port()), "BATCH_ROWS": "20", "LOG_LEVEL": "info", "ACK_WAIT_S": "4", **extra,
+        "API_PORT": str(free_port()), "BATCH_ROWS": "20", "LOG_LEVEL": "info", "ACK_WAIT_S": "4",
+        "METRICS_PORT": "0", **extra,
     }
     sys_ = System(env, logs)
     sys_.lake = lake

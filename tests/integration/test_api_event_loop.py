@@ -51,7 +51,7 @@ async def api_with_a_large_job(tmp_path):
         await storage.write_atomic(partition_key("kraken", "BTC/USD", "1m", year), to_parquet(table))
     nats_proc, nats_url = start_nats(tmp_path / "nats")
     async with fresh_database() as database_url:
-        app = create_app(Settings(database_url=database_url, nats_url=nats_url,
+        app = create_app(Settings(database_url=database_url, nats_url=nats_url, metrics_port=0,
                                   storage_url=(tmp_path / "lake").as_uri()))
         client = TestClient(TestServer(app))
         await client.start_server()

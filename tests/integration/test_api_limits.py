@@ -33,7 +33,7 @@ async def api(tmp_path):
     """An API with no workers behind it: what it queues stays queued. Small caps, to reach them."""
     nats_proc, nats_url = start_nats(tmp_path / "nats")
     async with fresh_database() as database_url:
-        settings = Settings(database_url=database_url, nats_url=nats_url, storage_url=(tmp_path / "lake").as_uri(),
+        settings = Settings(database_url=database_url, nats_url=nats_url, metrics_port=0, storage_url=(tmp_path / "lake").as_uri(),
                             max_queued_jobs=8, max_queued_jobs_per_client=5, max_event_streams=6,
                             max_event_streams_per_client=3)
         client = TestClient(TestServer(create_app(settings)))

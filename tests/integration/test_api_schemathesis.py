@@ -27,7 +27,7 @@ TOKEN = "schemathesis-token"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 ST = Path(sys.executable).with_name("st")
 MIN_CASES = 1000
-# Examples per operation and phase: with 16 operations and four phases, well over MIN_CASES.
+# Examples per operation and phase: with 17 operations and four phases, well over MIN_CASES.
 MAX_EXAMPLES = "80"
 
 
@@ -36,7 +36,8 @@ async def live_api(simulator, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("schemathesis")
     nats_proc, nats_url = start_nats(tmp / "nats")
     env = {"NATS_URL": nats_url, "STORAGE_URL": (tmp / "lake").as_uri(), "KRAKEN_API_URL": simulator.url,
-           "KRAKEN_RATE_LIMIT_MS": "20", "API_TOKEN": TOKEN, "API_PORT": str(free_port()), "LOG_LEVEL": "warning"}
+           "KRAKEN_RATE_LIMIT_MS": "20", "API_TOKEN": TOKEN, "API_PORT": str(free_port()), "LOG_LEVEL": "warning",
+           "METRICS_PORT": "0"}
     try:
         async with fresh_database() as database_url:
             env["DATABASE_URL"] = database_url

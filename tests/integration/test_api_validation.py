@@ -26,7 +26,7 @@ GOOD = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h",
 async def api(database_url, tmp_path_factory):
     # A NATS of its own: the jobs queued here must not reach the workers of the end-to-end tests.
     nats_proc, nats_url = start_nats(tmp_path_factory.mktemp("api-nats"))
-    settings = Settings(database_url=database_url, nats_url=nats_url)
+    settings = Settings(database_url=database_url, nats_url=nats_url, metrics_port=0)
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()
     yield client
@@ -172,7 +172,7 @@ async def test_the_bus_contract_is_served(api):
 
 async def test_job_that_cannot_be_queued_is_refused_and_failed(database_url, tmp_path):
     nats_proc, nats_url = start_nats(tmp_path / "nats")
-    client = TestClient(TestServer(create_app(Settings(database_url=database_url, nats_url=nats_url))))
+    client = TestClient(TestServer(create_app(Settings(database_url=database_url, nats_url=nats_url, metrics_port=0))))
     await client.start_server()
     try:
         nats_proc.terminate()

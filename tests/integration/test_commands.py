@@ -17,7 +17,8 @@ UNSET = ("DATABASE_URL", "NATS_URL", "STORAGE_URL", "KRAKEN_API_URL", "API_PORT"
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in UNSET}
-    return env | extra
+    # Free metrics ports: other runs on this machine may hold the defaults.
+    return env | {"METRICS_PORT": "0"} | extra
 
 
 def test_run_with_no_settings_answers_healthz_within_60s(tmp_path):

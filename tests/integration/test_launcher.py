@@ -57,7 +57,8 @@ async def test_a_launcher_killed_alone_leaves_one_set_of_services_and_no_crash_l
     log = tmp_path / "launcher.log"
     async with fresh_database() as database_url:
         env = {**os.environ, "DATABASE_URL": database_url, "NATS_URL": nats_url, "API_PORT": str(port),
-               "STORAGE_URL": (tmp_path / "lake").as_uri(), "LOG_LEVEL": "info"}
+               "STORAGE_URL": (tmp_path / "lake").as_uri(), "LOG_LEVEL": "info",
+               "METRICS_PORT": "0"}
         first = _launch(tmp_path, env, log)
         _wait_healthy(port, first, log)
         children = psutil.Process(first.pid).children()

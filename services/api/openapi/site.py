@@ -48,6 +48,9 @@ def _public() -> dict:
         "/readyz": {"get": operation("readyz", "Readiness: PostgreSQL and NATS answer", {
             200: json_answer("Ready", ref(Readiness)),
             503: json_answer("Not ready: which dependency is down", ref(Readiness))}, {}, public=True)},
+        "/metrics": {"get": operation("metrics", "Prometheus metrics of this process (text exposition format)", {
+            200: {"description": "The metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}},
+            {}, public=True)},
         "/": {"get": operation("page", "The web page (Data › Fetch history)", {200: {
             "description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}}, {}, public=True)},
         "/static/{file}": {"get": operation("staticFile", "The page's script, style sheet and markup", {200: {

@@ -59,7 +59,8 @@ test-image:
 
 # The container image (README, "Building the image"): with a container engine, its build; without one,
 # the same recipe's root filesystem in $(ROOTFS), from Debian's and PyPI's packages (needs root).
-IMAGE ?= candle-history
+# Tagged with the project's version, the tag the manifests deploy.
+IMAGE ?= candle-history:$(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 ROOTFS ?= build/rootfs
 image:
 	@if docker info >/dev/null 2>&1; then docker build -t $(IMAGE) . ; \

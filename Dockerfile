@@ -33,6 +33,7 @@ ENV XDG_CACHE_HOME=/tmp/.cache
 ENV XDG_CONFIG_HOME=/tmp/.config
 ENV XDG_DATA_HOME=/tmp/.local/share
 ENV XDG_STATE_HOME=/tmp/.local/state
+ENV XDG_RUNTIME_DIR=/tmp/.run
 ENV PYTHONDONTWRITEBYTECODE=1
 ENV PYTHONUNBUFFERED=1
 # The working folder is not put on the import path (Python 3.11's safe path).

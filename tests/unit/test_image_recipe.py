@@ -64,6 +64,7 @@ def test_the_last_stage_runs_a_service_as_uid_10001_with_its_writable_places_und
     assert all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=\S+", arg) for op, arg in stage if op == "ENV")
     assert env["HOME"] == env["TMPDIR"] == "/tmp"
     assert all(env[f"XDG_{kind}_HOME"].startswith("/tmp/") for kind in ("CACHE", "CONFIG", "DATA", "STATE"))
+    assert env["XDG_RUNTIME_DIR"].startswith("/tmp/")
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
     assert [arg for op, arg in stage if op == "USER"] == ["10001:10001"]
     (cmd,) = [json.loads(arg) for op, arg in stage if op == "CMD"]

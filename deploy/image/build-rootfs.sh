@@ -23,8 +23,17 @@ suite=bookworm
 # Bump when the way a stage's base is made changes outside recipe.sh.
 base_format=1
 
+# What this run made and leaves behind on any exit: the stages' working roots.
+scratch=()
+trap 'rm -rf "${scratch[@]}"' EXIT
+
 say() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
+# OUT is removed and made anew: refuse a folder that is neither empty nor a root this script built.
+if [ -e "$out" ] && [ -n "$(ls -A "$out")" ] && [ ! -d "$out/opt/candles" ]; then
+    echo "$out is not empty and holds no earlier build (no opt/candles): not removing it" >&2
+    exit 1
+fi
 [ "$(id -u)" = 0 ] || { echo "building the root filesystem needs root (debootstrap, chroot, mounts)" >&2; exit 1; }
 if ! command -v debootstrap >/dev/null; then
     apt-get install -y -qq debootstrap >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq debootstrap; }
@@ -90,8 +99,11 @@ stage_bases() {
     main=$(archive "$suite")
     security=$(archive "$suite-security")
     tmp=$(mktemp -d "$work/base.XXXXXX")
+    scratch+=("$tmp")
     say "debootstrap $suite (minbase) from $main"
-    debootstrap --variant=minbase "$suite" "$tmp/root" "$main" >"$tmp/debootstrap.log" 2>&1 ||
+    # In a mount namespace of its own: what it mounts in the new root goes with it, even if it fails.
+    unshare --mount --propagation private -- debootstrap --variant=minbase "$suite" "$tmp/root" "$main" \
+        >"$tmp/debootstrap.log" 2>&1 ||
         { tail -20 "$tmp/debootstrap.log" >&2; exit 1; }
     rm -f "$tmp/root/etc/apt/sources.list"
     cat >"$tmp/root/etc/apt/sources.list.d/debian.sources" <<EOF
@@ -120,7 +132,6 @@ EOF
     tar --numeric-owner -C "$tmp/builder" -cf "$tmp/builder.tar" .
     mv "$tmp/runtime.tar" "$runtime_tar"
     mv "$tmp/builder.tar" "$builder_tar"
-    rm -rf "$tmp"
 }
 
 started=$SECONDS
@@ -136,7 +147,7 @@ else
 fi
 
 builder=$(mktemp -d "$work/builder.XXXXXX")
-trap 'rm -rf "$builder"' EXIT
+scratch+=("$builder")
 tar -C "$builder" -xf "$builder_tar"
 # COPY pyproject.toml, RUN recipe.sh deps: the venv with the dependencies, cached like a layer.
 mkdir "$builder/src"

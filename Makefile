@@ -4,7 +4,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY := $(VENV)/bin/python
 
-.PHONY: install node browser kubectl promtool run demo test test-unit test-integration chaos bench lint clean
+.PHONY: install node browser kubectl promtool run demo test test-unit test-integration test-image image chaos bench lint clean
 
 install:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -69,6 +69,22 @@ test-unit:
 
 test-integration:
 	$(PY) -m pytest -q -m integration
+
+# The image's root filesystem built by the Dockerfile's own steps and the API and a worker started from it
+# (tests/integration/test_image.py; minutes, so apart from `make test`; needs root). CI runs it.
+test-image:
+	$(PY) -m pytest -q --image -m image
+
+# The container image (README, "Building the image"): with a container engine, its build; without one,
+# the same recipe's root filesystem in $(ROOTFS), from Debian's and PyPI's packages (needs root).
+# Tagged with the project's version, the tag the manifests deploy.
+IMAGE ?= candle-history:$(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+ROOTFS ?= build/rootfs
+image:
+	@if docker info >/dev/null 2>&1; then docker build -t $(IMAGE) . ; \
+	elif podman info >/dev/null 2>&1; then podman build -t $(IMAGE) . ; \
+	else echo "no container engine answers: building the image's root filesystem in $(ROOTFS)"; \
+		$(SUDO) bash deploy/image/build-rootfs.sh $(ROOTFS); fi
 
 # Seeded fault trials against a fault-free reference run (README, "Chaos trials").
 TRIALS ?= 10

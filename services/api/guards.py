@@ -55,7 +55,10 @@ def site_guard(settings: Settings):
             origin = request.headers.get("Origin")
             if origin is not None and not _same_origin(request, origin.rstrip("/"), origins):
                 raise ApiError(403, "Origin", "cross-origin writes are refused (ALLOWED_ORIGINS)", "forbidden")
-            if request.content_type != "application/json":
+            # A body, or a declared type, must be JSON (a cross-site form can send neither); a write with
+            # neither (a DELETE) has nothing to read.
+            declared = request.headers.get("Content-Type") is not None or request.can_read_body
+            if declared and request.content_type != "application/json":
                 raise ApiError(415, "Content-Type", "must be application/json", "unsupported_media_type")
         return await handler(request)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.api import actions, candles, contracts, jobs, meta, stream
+from services.api import actions, candles, contracts, jobs, meta, query, stream
 from services.api.errors import json_errors
 from services.api.guards import require_token, site_guard
 from services.api.limits import StreamSlots
@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/data-jobs/{id}/events", stream.job_events)
     app.router.add_post("/api/data-jobs/{id}/actions", actions.job_action)
     app.router.add_get("/api/data-jobs/{id}/candles", candles.job_candles)
+    app.router.add_get("/api/candles", query.candles_query)
     app.router.add_get("/api/data-coverage", meta.coverage)
     app.router.add_get("/api/exchanges", meta.exchanges)
     app.router.add_get("/api/dumps", meta.dumps)

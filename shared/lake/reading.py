@@ -4,10 +4,11 @@ partition whatever the range. Used to validate what a job stored and to hand it 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from shared.lake.layout import partition_key, year_spans
 from shared.lake.schema import SCHEMA, from_parquet
@@ -28,3 +29,28 @@ def _window(data: bytes | None, lo: int, hi: int) -> pa.Table:
     table = from_parquet(data) if data is not None else SCHEMA.empty_table()
     ts = table.column("ts").cast(pa.int64())
     return table.filter(pc.and_(pc.greater_equal(ts, lo), pc.less(ts, hi)))
+
+
+async def read_batches(storage: Storage, exchange: str, symbol: str, timeframe: str, years: list[int],
+                       start_ms: int, end_ms: int, batch_rows: int) -> AsyncIterator[pa.Table]:
+    """Candles with start_ms <= ts < end_ms of the given year partitions, in slices of at most
+    `batch_rows`. Only a partition's compressed bytes and one decoded slice are held at a time, and
+    every decode runs on a thread: a download of any length costs the memory of one partition."""
+    for year, (lo, hi) in year_spans(start_ms, end_ms):
+        if year not in years:
+            continue
+        data = await storage.read(partition_key(exchange, symbol, timeframe, year))
+        if data is None:
+            continue
+        batches = await asyncio.to_thread(_batches, data, lo, hi, batch_rows)
+        while (table := await asyncio.to_thread(next, batches, None)) is not None:
+            if table.num_rows:
+                yield table
+
+
+def _batches(data: bytes, lo: int, hi: int, batch_rows: int) -> Iterator[pa.Table]:
+    reader = pq.ParquetFile(pa.BufferReader(data))
+    for batch in reader.iter_batches(batch_size=batch_rows):
+        table = pa.Table.from_batches([batch]).cast(SCHEMA)
+        ts = table.column("ts").cast(pa.int64())
+        yield table.filter(pc.and_(pc.greater_equal(ts, lo), pc.less(ts, hi)))

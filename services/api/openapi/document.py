@@ -17,6 +17,7 @@ from services.api.openapi.parts import REF
 from services.api.requests import JobRequest
 from services.api.responses.actions import Cancelled, Downloads, ValidationAsked
 from services.api.responses.base import ErrorBody
+from services.api.responses.candles import CandlesAnswer
 from services.api.responses.jobs import JobCreated, JobSummary, JobView
 from services.api.responses.meta import CoverageRow, DumpFile, EventTypes, Exchange, Health, Market, Readiness
 from services.api.responses.plans import FetchDryRun, RebuildDryRun
@@ -24,7 +25,7 @@ from services.api.state import POOL
 
 REQUESTS = [JobRequest, ActionRequest]
 ANSWERS = [ErrorBody, JobCreated, JobSummary, JobView, FetchDryRun, RebuildDryRun, ValidationAsked, Downloads,
-           Cancelled, CoverageRow, Exchange, DumpFile, Market, Health, Readiness, EventTypes, *jobs.ENVELOPES.values()]
+           Cancelled, CoverageRow, CandlesAnswer, Exchange, DumpFile, Market, Health, Readiness, EventTypes, *jobs.ENVELOPES.values()]
 SECURITY = {"bearer": {
     "type": "http", "scheme": "bearer",
     "description": "`Authorization: Bearer <API_TOKEN>`, needed on /api/* (but the contracts) when the server"

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from aiohttp.web_fileresponse import CONTENT_TYPES
 
+from services.api.openapi.jobs import CANDLES
 from services.api.openapi.parts import array, json_answer, operation, query, ref
 from services.api.page import FILES
 from services.api.params import CoverageQuery, MarketsQuery
+from services.api.query import CandlesRangeQuery
+from services.api.responses.candles import CandlesAnswer
 from services.api.responses.meta import CoverageRow, DumpFile, EventTypes, Exchange, Health, Market, Readiness
 
 
@@ -17,6 +20,15 @@ def _contract(kind: str, version: str) -> dict:
 
 def _metadata() -> dict:
     return {
+        "/api/candles": {"get": operation(
+            "getCandles", "Stored candles of any range, independent of any job, as one file: the range asked"
+                          " for within what the lake holds, streamed", {200: {
+                "description": "The candles (format: parquet, csv or json)",
+                "content": {**CANDLES, "application/json": {"schema": ref(CandlesAnswer)}},
+                "headers": {"Content-Disposition": {"required": True, "schema": {"type": "string"}}}}},
+            {400: None, 404: "No candles of that symbol and timeframe are stored",
+             422: "An unknown exchange, or an end not after the start"},
+            parameters=query(CandlesRangeQuery))},
         "/api/data-coverage": {"get": operation(
             "getCoverage", "What is stored per timeframe, with the ledger's intervals (data by source,"
                            " no_trades, missing)", {200: json_answer("Coverage rows", array(CoverageRow))},

@@ -1,0 +1,106 @@
+"""GET /api/candles: candles of any stored range, independent of any job, as Parquet, CSV or JSON.
+
+The range asked for is cut to what the lake holds (lake_partitions), and only partitions that exist are
+read. The answer is streamed: a partition's compressed bytes and one slice of decoded candles at a time
+(shared/lake/reading.py read_batches), each slice encoded on a thread (export.py) and sent as a chunk.
+So memory does not grow with the range, and a long download never holds the event loop that serves
+every other request and event stream."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+import structlog
+from aiohttp import web
+from pydantic import Field
+
+from services.api.errors import ApiError
+from services.api.export import TYPES, CsvEncoder, JsonEncoder, ParquetEncoder
+from services.api.params import Name, Query, parse_query
+from services.api.requests import Timestamp
+from services.api.responses.base import answer
+from services.api.responses.candles import CandlesAnswer
+from services.api.state import POOL, STORAGE
+from shared.lake.layout import symbol_dir
+from shared.lake.reading import read_batches
+from shared.lake.timeframes import MINUTES, from_ms, millis, to_ms
+
+log = structlog.get_logger()
+
+SLICE_ROWS = 50_000  # about 4 MB of CSV or JSON, a few hundred kB of Parquet
+Timeframe = Literal[tuple(MINUTES)]
+
+
+class CandlesRangeQuery(Query):
+    exchange: Name
+    symbol: Name
+    timeframe: Timeframe
+    start: Timestamp | None = Field(None, description="ISO 8601 with an offset; default: the first stored candle")
+    end: Timestamp | None = Field(None, description="exclusive; default: past the last stored candle")
+    format: Literal["parquet", "csv", "json"] = "parquet"
+
+
+def bounded(start_ms: int | None, end_ms: int | None, first_ms: int, last_ms: int, step_ms: int) -> tuple[int, int]:
+    """[start, end) as asked, within [first stored open, last stored open + one candle); empty (lo == hi)
+    when they do not meet."""
+    lo = first_ms if start_ms is None else max(start_ms, first_ms)
+    hi = last_ms + step_ms if end_ms is None else min(end_ms, last_ms + step_ms)
+    return lo, max(lo, hi)
+
+
+async def _stored(request: web.Request, query: CandlesRangeQuery) -> tuple[list[int], int, int]:
+    """The year partitions holding candles, and the first and last candle's open."""
+    pool = request.app[POOL]
+    if not await pool.fetchval("SELECT 1 FROM data_sources WHERE id = $1 AND enabled", query.exchange):
+        raise ApiError(422, "exchange", f"unknown exchange {query.exchange!r}; see GET /api/exchanges")
+    rows = await pool.fetch("SELECT year, first_ts, last_ts FROM lake_partitions WHERE exchange = $1 AND symbol = $2"
+                            " AND timeframe = $3 AND rows > 0 ORDER BY year",
+                            query.exchange, query.symbol, query.timeframe)
+    if not rows:
+        raise ApiError(404, "symbol", f"no {query.timeframe} candles of {query.symbol} are stored on"
+                                      f" {query.exchange}; see GET /api/data-coverage", "not_found")
+    return [r["year"] for r in rows], to_ms(rows[0]["first_ts"]), to_ms(rows[-1]["last_ts"])
+
+
+def _encoder(query: CandlesRangeQuery, lo: int, hi: int):
+    if query.format == "parquet":
+        return ParquetEncoder()
+    if query.format == "csv":
+        return CsvEncoder()
+    empty = lo == hi
+    return JsonEncoder(answer(CandlesAnswer(
+        exchange=query.exchange, symbol=query.symbol, timeframe=query.timeframe,
+        start_timestamp=None if empty else from_ms(lo), end_timestamp=None if empty else from_ms(hi),
+        quality=None, candles=[])))
+
+
+async def candles_query(request: web.Request) -> web.StreamResponse:
+    query = parse_query(CandlesRangeQuery, request)
+    if query.start is not None and query.end is not None and query.end <= query.start:
+        raise ApiError(422, "end", "must be after start")
+    years, first, last = await _stored(request, query)
+    lo, hi = bounded(query.start and to_ms(query.start), query.end and to_ms(query.end), first, last,
+                     millis(query.timeframe))
+    encoder = await asyncio.to_thread(_encoder, query, lo, hi)
+    name = (f"{query.exchange}_{symbol_dir(query.symbol)}_{query.timeframe}_{from_ms(lo):%Y%m%dT%H%M}"
+            f"_{from_ms(hi):%Y%m%dT%H%M}.{query.format}")
+    response = web.StreamResponse(headers={"Content-Type": TYPES[query.format],
+                                           "Content-Disposition": f'attachment; filename="{name}"'})
+    response.enable_chunked_encoding()
+    sent = 0
+    try:
+        await response.prepare(request)
+        await response.write(await asyncio.to_thread(encoder.head))
+        async for table in read_batches(request.app[STORAGE], query.exchange, query.symbol, query.timeframe,
+                                        years, lo, hi, SLICE_ROWS):
+            await response.write(await asyncio.to_thread(encoder.write, table))
+            sent += table.num_rows
+        await response.write(await asyncio.to_thread(encoder.close))
+        await response.write_eof()
+    except ConnectionResetError:  # the client went away: nothing is wrong here
+        log.info("candles.client_gone", symbol=query.symbol, timeframe=query.timeframe, rows=sent)
+        return response
+    log.info("candles.sent", symbol=query.symbol, timeframe=query.timeframe, format=query.format, rows=sent,
+             start=lo, end=hi)
+    return response

@@ -46,8 +46,8 @@ def show_summary(console: Console, view: JobView) -> None:
     if stored:
         console.print(f"  compared with stored candles: {stored.get('compared', 0)},"
                       f" differing {stored.get('differing', 0)}")
-    if view.error:
-        console.print(f"  error: {view.error}", markup=False)
+    if view.error:  # its first line: the rest is what the exchange answered, a page of HTML perhaps
+        console.print(f"  error: {view.error.splitlines()[0][:300]}", markup=False)
 
 
 def fetch(client: Client, args: argparse.Namespace, console: Console) -> int:

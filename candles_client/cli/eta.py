@@ -20,7 +20,7 @@ class Eta:
 
     def remaining(self) -> float | None:
         """Seconds to the end at the recent rate; None until the job has moved."""
-        if len(self.samples) < 2:
+        if not self.samples:
             return None
         (t0, f0), (t1, f1) = self.samples[0], self.samples[-1]
         if f1 >= 1:

@@ -56,8 +56,11 @@ class JobsQuery(Query):
     limit: int = Field(50, ge=1, le=500, description="newest first")
 
 
-class CandlesQuery(Query):
+class TimeframeQuery(Query):
     timeframe: Name | None = Field(None, description="one of the job's timeframes; default its own")
+
+
+class CandlesQuery(TimeframeQuery):
     format: Literal["parquet", "csv"] = "parquet"
 
 

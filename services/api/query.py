@@ -1,4 +1,7 @@
-"""GET /api/candles: candles of any stored range, independent of any job, as Parquet, CSV or JSON.
+"""GET /api/candles: candles of any stored range, independent of any job, as Parquet, CSV or JSON;
+GET /api/candles/quality.json: the quality report of the same range (shared/exports/report.py), which a
+Parquet answer also carries in its key-value metadata, a JSON one in its `quality`, and every answer
+names in its `Link` header (the only form a CSV gets).
 
 The range asked for is cut to what the lake holds (lake_partitions), and only partitions that exist are
 read. The answer is streamed: a partition's compressed bytes and one slice of decoded candles at a time
@@ -10,11 +13,13 @@ from __future__ import annotations
 
 import asyncio
 from typing import Literal
+from urllib.parse import urlencode
 
 import structlog
 from aiohttp import web
 from pydantic import Field
 
+from services.api.candles import quality_link
 from services.api.errors import ApiError
 from services.api.export import TYPES, CsvEncoder, JsonEncoder, ParquetEncoder
 from services.api.params import Name, Query, parse_query
@@ -22,6 +27,7 @@ from services.api.requests import Timestamp
 from services.api.responses.base import answer
 from services.api.responses.candles import CandlesAnswer
 from services.api.state import POOL, STORAGE
+from shared.exports.report import QualityReport, parquet_metadata, quality_report
 from shared.lake.layout import symbol_dir
 from shared.lake.reading import read_batches
 from shared.lake.timeframes import MINUTES, from_ms, millis, to_ms
@@ -63,29 +69,45 @@ async def _stored(request: web.Request, query: CandlesRangeQuery) -> tuple[list[
     return [r["year"] for r in rows], to_ms(rows[0]["first_ts"]), to_ms(rows[-1]["last_ts"])
 
 
-def _encoder(query: CandlesRangeQuery, lo: int, hi: int):
+def _encoder(query: CandlesRangeQuery, lo: int, hi: int, report: QualityReport):
     if query.format == "parquet":
-        return ParquetEncoder()
+        return ParquetEncoder(parquet_metadata(report))
     if query.format == "csv":
         return CsvEncoder()
     empty = lo == hi
     return JsonEncoder(answer(CandlesAnswer(
         exchange=query.exchange, symbol=query.symbol, timeframe=query.timeframe,
         start_timestamp=None if empty else from_ms(lo), end_timestamp=None if empty else from_ms(hi),
-        quality=None, candles=[])))
+        quality=report, candles=[])))
 
 
-async def candles_query(request: web.Request) -> web.StreamResponse:
+async def _range(request: web.Request) -> tuple[CandlesRangeQuery, list[int], int, int, QualityReport]:
+    """The query, the partitions to read, the range answered and its quality report."""
     query = parse_query(CandlesRangeQuery, request)
     if query.start is not None and query.end is not None and query.end <= query.start:
         raise ApiError(422, "end", "must be after start")
     years, first, last = await _stored(request, query)
     lo, hi = bounded(query.start and to_ms(query.start), query.end and to_ms(query.end), first, last,
                      millis(query.timeframe))
-    encoder = await asyncio.to_thread(_encoder, query, lo, hi)
+    report = await quality_report(request.app[POOL], query.exchange, query.symbol, query.timeframe, lo, hi)
+    return query, years, lo, hi, report
+
+
+async def candles_quality(request: web.Request) -> web.Response:
+    *_, report = await _range(request)
+    return web.Response(body=report.model_dump_json(), content_type="application/json")
+
+
+async def candles_query(request: web.Request) -> web.StreamResponse:
+    query, years, lo, hi, report = await _range(request)
+    encoder = await asyncio.to_thread(_encoder, query, lo, hi, report)
     name = (f"{query.exchange}_{symbol_dir(query.symbol)}_{query.timeframe}_{from_ms(lo):%Y%m%dT%H%M}"
             f"_{from_ms(hi):%Y%m%dT%H%M}.{query.format}")
-    response = web.StreamResponse(headers={"Content-Type": TYPES[query.format],
+    # The sidecar of exactly this range, whatever the request left to the defaults.
+    sidecar = "/api/candles/quality.json?" + urlencode({
+        "exchange": query.exchange, "symbol": query.symbol, "timeframe": query.timeframe,
+        "start": from_ms(lo).isoformat(), "end": from_ms(hi).isoformat()})
+    response = web.StreamResponse(headers={"Content-Type": TYPES[query.format], "Link": quality_link(sidecar),
                                            "Content-Disposition": f'attachment; filename="{name}"'})
     response.enable_chunked_encoding()
     sent = 0

@@ -1,6 +1,7 @@
 """GET /api/candles against the running system: what it answers equals the lake, in Parquet, CSV and
-JSON, over a range and over everything stored; a bad parameter is a 4xx naming it; and a long download
-streams while other requests are answered."""
+JSON, over a range and over everything stored, each with the quality report of its range (and DuckDB
+reads the Parquet as it is); a bad parameter is a 4xx naming it; and a long download streams while
+other requests are answered."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 
@@ -33,15 +35,30 @@ async def hourly(system):
 
 
 async def get(api: str, **params: str) -> tuple[int, str, bytes]:
-    async with aiohttp.ClientSession() as http, http.get(f"{api}/api/candles", params=params) as resp:
-        return resp.status, resp.headers.get("Content-Type", ""), await resp.read()
+    status, headers, body = await fetch(f"{api}/api/candles", params)
+    return status, headers.get("Content-Type", ""), body
+
+
+async def fetch(url: str, params: dict | None = None) -> tuple[int, dict, bytes]:
+    async with aiohttp.ClientSession() as http, http.get(url, params=params) as resp:
+        return resp.status, dict(resp.headers), await resp.read()
+
+
+async def sidecar(api: str, params: dict) -> tuple[dict, dict]:
+    """The quality report the answer's Link header names, and the answer's headers."""
+    status, headers, _ = await fetch(f"{api}/api/candles", params)
+    link = headers["Link"]
+    assert status == 200 and link.endswith('>; rel="describedby"; type="application/json"'), headers
+    status, _, body = await fetch(api + link[1:link.index(">")])
+    assert status == 200
+    return json.loads(body), headers
 
 
 def between(rows: list[dict], start: datetime, end: datetime) -> list[dict]:
     return [r for r in rows if start <= r["ts"] < end]
 
 
-async def test_each_format_equals_the_lake(system, hourly):
+async def test_each_format_equals_the_lake(system, hourly, tmp_path):
     start, end = START + timedelta(days=2), START + timedelta(days=5)
     expected = between(hourly, start, end)
     assert len(expected) > 50  # the simulator leaves some hours without trades
@@ -50,6 +67,14 @@ async def test_each_format_equals_the_lake(system, hourly):
     status, kind, body = await get(system.api, **params)
     assert status == 200 and kind == "application/vnd.apache.parquet"
     assert pq.read_table(io.BytesIO(body)).to_pylist() == expected
+    report, _ = await sidecar(system.api, params)
+    assert (report["start"], report["end"], report["symbol"]) == (iso(start), iso(end), "BTC/USD")
+    assert report["complete"] and {i["state"] for i in report["intervals"]} <= {"data", "no_trades"}
+    assert json.loads(pq.read_schema(io.BytesIO(body)).metadata[b"candles.quality"]) == report
+    path = tmp_path / "candles.parquet"
+    path.write_bytes(body)
+    read = duckdb.connect().execute("SELECT count(*), epoch_ms(min(ts)) FROM read_parquet(?)", [str(path)])
+    assert read.fetchone() == (len(expected), int(expected[0]["ts"].timestamp() * 1000))
 
     status, kind, body = await get(system.api, **params, format="csv")
     assert status == 200 and kind == "text/csv"
@@ -62,13 +87,17 @@ async def test_each_format_equals_the_lake(system, hourly):
     status, kind, body = await get(system.api, **params, format="json")
     assert status == 200 and kind == "application/json"
     doc = json.loads(body)
-    assert (doc["start_timestamp"], doc["end_timestamp"]) == (iso(start), iso(end))
+    assert (doc["start_timestamp"], doc["end_timestamp"]) == (iso(start), iso(end)) and doc["quality"] == report
     assert doc["candles"] == [{**r, "ts": iso(r["ts"])} for r in expected]
 
 
 async def test_the_range_is_cut_to_what_the_lake_holds(system, hourly):
     status, _, body = await get(system.api, **QUERY, start="2000-01-01T00:00:00Z", end=iso(NOW + timedelta(days=1)))
     assert status == 200 and pq.read_table(io.BytesIO(body)).to_pylist() == hourly
+    # The report is of the range answered, and so is its link, whatever the request left out.
+    report, headers = await sidecar(system.api, {**QUERY, "format": "csv"})
+    assert (report["start"], report["end"]) == (iso(hourly[0]["ts"]), iso(hourly[-1]["ts"] + timedelta(hours=1)))
+    assert headers["Content-Disposition"].endswith('.csv"')
     status, _, whole = await get(system.api, **QUERY)
     assert status == 200 and whole == body
     status, _, body = await get(system.api, **QUERY, start="2001-01-01T00:00:00Z", end="2001-02-01T00:00:00Z",

@@ -10,6 +10,9 @@ import io
 from datetime import timedelta
 
 import aiohttp
+import duckdb
+import orjson
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -83,7 +86,7 @@ async def test_validation_passes_then_finds_damage_done_behind_the_systems_back(
     assert any(m.startswith("1h: validation failed over") for m in view["details"]["messages"])
 
 
-async def test_the_candles_download_as_parquet_and_csv(acting):
+async def test_the_candles_download_as_parquet_and_csv(acting, tmp_path):
     (job,) = [j for j in await get_json(acting.api, "/api/data-jobs") if j["status"] == "completed"]
     status, body = await act(acting.api, job["id"], "download")
     assert status == 200 and {(d["timeframe"], d["format"]) for d in body["downloads"]} == {
@@ -93,10 +96,16 @@ async def test_the_candles_download_as_parquet_and_csv(acting):
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{acting.api}{links['parquet']}") as resp:
             assert resp.status == 200 and "attachment" in resp.headers["Content-Disposition"]
-            parquet = pq.read_table(io.BytesIO(await resp.read())).to_pylist()
+            data = await resp.read()
+            parquet = pq.read_table(io.BytesIO(data)).to_pylist()
+            parquet_link = resp.headers["Link"]
         async with http.get(f"{acting.api}{links['csv']}") as resp:
             assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/csv")
             text = await resp.text()
+            sidecar_url = resp.headers["Link"].split(">")[0].lstrip("<")
+        async with http.get(f"{acting.api}{sidecar_url}") as resp:
+            assert resp.status == 200, await resp.text()
+            sidecar = await resp.json()
         async with http.get(f"{acting.api}/api/data-jobs/{job['id']}/candles?format=xlsx") as resp:
             refused = await resp.json()
             assert resp.status == 400 and refused["field"] == "format", refused
@@ -105,6 +114,31 @@ async def test_the_candles_download_as_parquet_and_csv(acting):
     assert [r["ts"] for r in table] == [iso(r["ts"]) for r in want]
     assert [(float(r["close"]), float(r["volume"]), r["source"]) for r in table] == [
         (r["close"], r["volume"], r["source"]) for r in want]
+
+    # The quality report rides in the Parquet metadata and in the sidecar the Link header names.
+    assert parquet_link.startswith(f"<{sidecar_url}>") and 'rel="describedby"' in parquet_link
+    report = orjson.loads(pq.read_schema(io.BytesIO(data)).metadata[b"candles.quality"])
+    assert report == sidecar
+    assert report["conventions"]["ts"].startswith("the candle's open time, UTC, in milliseconds")
+    assert (report["start"], report["end"], report["timeframe"]) == (iso(START), iso(END), "1h")
+    # The previous test damaged the partition and validated again: the latest validation failed.
+    validation = report["validation"]
+    assert validation["ok"] is False and validation["failed"] == {"prices": 1, "missing_candle": 1}, validation
+    assert validation["job_id"] == job["id"] and validation["covers_range"] and validation["validated_at"]
+    spans = report["intervals"]
+    assert spans[0]["start"] == iso(START) and spans[-1]["end"] == iso(END) and report["complete"]
+    assert all(a["end"] == b["start"] for a, b in zip(spans, spans[1:], strict=False))
+    assert {s["state"] for s in spans} <= {"data", "no_trades"} and any(s["state"] == "data" for s in spans)
+
+    # polars and DuckDB read the export as it is, rows and metadata.
+    path = tmp_path / "candles.parquet"
+    path.write_bytes(data)
+    assert pl.read_parquet(path).height == len(want)
+    con = duckdb.connect()
+    assert con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0] == len(want)
+    (value,) = con.execute("SELECT value FROM parquet_kv_metadata(?) WHERE key = 'candles.quality'",
+                           [str(path)]).fetchone()
+    assert orjson.loads(value) == report
 
 
 async def test_actions_refuse_what_cannot_be_done(acting):

@@ -22,10 +22,12 @@ from services.api.responses.jobs import JobCreated, JobSummary, JobView
 from services.api.responses.meta import CoverageRow, DumpFile, EventTypes, Exchange, Health, Market, Readiness
 from services.api.responses.plans import FetchDryRun, RebuildDryRun
 from services.api.state import POOL
+from shared.exports.report import QualityReport
 
 REQUESTS = [JobRequest, ActionRequest]
 ANSWERS = [ErrorBody, JobCreated, JobSummary, JobView, FetchDryRun, RebuildDryRun, ValidationAsked, Downloads,
-           Cancelled, CoverageRow, CandlesAnswer, Exchange, DumpFile, Market, Health, Readiness, EventTypes, *jobs.ENVELOPES.values()]
+           Cancelled, CoverageRow, CandlesAnswer, Exchange, DumpFile, Market, Health, Readiness, EventTypes, QualityReport,
+           *jobs.ENVELOPES.values()]
 SECURITY = {"bearer": {
     "type": "http", "scheme": "bearer",
     "description": "`Authorization: Bearer <API_TOKEN>`, needed on /api/* (but the contracts) when the server"

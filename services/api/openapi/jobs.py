@@ -16,11 +16,12 @@ from services.api.openapi.parts import (
     query,
     ref,
 )
-from services.api.params import CandlesQuery, EventsQuery, JobsQuery
+from services.api.params import CandlesQuery, EventsQuery, JobsQuery, TimeframeQuery
 from services.api.requests import JobRequest
 from services.api.responses.actions import Cancelled, Downloads, ValidationAsked
 from services.api.responses.jobs import JobCreated, JobSummary, JobView
 from services.api.responses.plans import FetchDryRun, RebuildDryRun
+from shared.exports.report import QualityReport
 from shared.jobs.asyncapi import typed_envelopes
 from shared.jobs.events.catalog import type_name
 
@@ -42,6 +43,9 @@ EXAMPLES = {
 DEDUPLICATED = "the identical job already queued or running (`deduplicated`)"
 CANDLES = {"application/vnd.apache.parquet": {"schema": {"contentMediaType": "application/vnd.apache.parquet"}},
            "text/csv": {"schema": {"type": "string", "contentMediaType": "text/csv"}}}
+NO_TIMEFRAME = "No such job, or no candles of that timeframe: one the job did not store"
+QUALITY_LINK = {"description": 'the sidecar quality report: `<…/quality.json?timeframe=…>; rel="describedby"`',
+                "required": True, "schema": {"type": "string"}}
 
 
 def _links() -> dict:
@@ -102,8 +106,14 @@ def paths() -> dict:
         "/api/data-jobs/{id}/actions": {"post": _actions()},
         "/api/data-jobs/{id}/candles": {"get": operation(
             "getJobCandles", "The candles of the job's range as one file",
-            {200: {"description": "The candles, streamed a year partition at a time", "content": CANDLES,
-                   "headers": {"Content-Disposition": {"required": True, "schema": {"type": "string"}}}}},
-            {400: None, 404: "No such job, or no candles of that timeframe: one the job did not store"},
-            parameters=[JOB_ID, *query(CandlesQuery)])},
+            {200: {"description": "The candles, streamed a year partition at a time; a Parquet file carries the"
+                                  " quality report in its key-value metadata (`candles.quality`)", "content": CANDLES,
+                   "headers": {"Content-Disposition": {"required": True, "schema": {"type": "string"}},
+                               "Link": QUALITY_LINK}}},
+            {400: None, 404: NO_TIMEFRAME}, parameters=[JOB_ID, *query(CandlesQuery)])},
+        "/api/data-jobs/{id}/candles/quality.json": {"get": operation(
+            "getJobCandlesQuality", "The quality report of the job's candles: conventions, the validation summary"
+                                    " and the coverage ledger's intervals over the job's range",
+            {200: json_answer("The report (the sidecar of a download, the only one a CSV has)", ref(QualityReport))},
+            {400: None, 404: NO_TIMEFRAME}, parameters=[JOB_ID, *query(TimeframeQuery)])},
     }

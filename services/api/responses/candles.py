@@ -3,11 +3,10 @@ and its candles as the lake stores them (README, "The lake"; times ISO 8601 UTC)
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from services.api.responses.base import Answer, Time
+from shared.exports.report import QualityReport
 from shared.jobs.commands import Source
 
 
@@ -30,7 +29,7 @@ class CandlesAnswer(Answer):
     start_timestamp: Time | None = Field(description="the range answered: the one asked for, within what the"
                                                      " lake holds (null when it holds nothing there)")
     end_timestamp: Time | None = Field(description="exclusive")
-    quality: dict[str, Any] | None = Field(description="the quality report of the range: conventions,"
-                                                       " validation summary and the ledger's intervals")
+    quality: QualityReport = Field(description="the quality report of the range: conventions, the validation"
+                                               " summary and the ledger's intervals")
     # Last: the body is streamed, and everything before the candles is sent first.
     candles: list[CandleRow]

@@ -3,7 +3,7 @@ in the same run. Pass --quick for a smoke run on small files."""
 
 import sys
 
-from bench import rebuild_dump, rest_rebuild, zip_parquet
+from bench import candles_query, rebuild_dump, rest_rebuild, zip_parquet
 
 
 def main() -> None:
@@ -15,6 +15,9 @@ def main() -> None:
     rebuild_dump.main()
     print("\n== trade rebuild, REST path: Kraken's Trades at its public rate limit (simulator) ==", flush=True)
     rest_rebuild.main(quick)
+    print("\n== candles query: 5 years of 1m candles streamed, the API's memory and its other answers meanwhile ==",
+          flush=True)
+    candles_query.main(quick)
 
 
 if __name__ == "__main__":

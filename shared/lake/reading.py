@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Executor
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,18 +33,21 @@ def _window(data: bytes | None, lo: int, hi: int) -> pa.Table:
 
 
 async def read_batches(storage: Storage, exchange: str, symbol: str, timeframe: str, years: list[int],
-                       start_ms: int, end_ms: int, batch_rows: int) -> AsyncIterator[pa.Table]:
+                       start_ms: int, end_ms: int, batch_rows: int,
+                       threads: Executor | None = None) -> AsyncIterator[pa.Table]:
     """Candles with start_ms <= ts < end_ms of the given year partitions, in slices of at most
     `batch_rows`. Only a partition's compressed bytes and one decoded slice are held at a time, and
-    every decode runs on a thread: a download of any length costs the memory of one partition."""
+    every decode runs on a thread (of `threads`, else the loop's default ones): a download of any
+    length costs the memory of one partition."""
+    loop = asyncio.get_running_loop()
     for year, (lo, hi) in year_spans(start_ms, end_ms):
         if year not in years:
             continue
         data = await storage.read(partition_key(exchange, symbol, timeframe, year))
         if data is None:
             continue
-        batches = await asyncio.to_thread(_batches, data, lo, hi, batch_rows)
-        while (table := await asyncio.to_thread(next, batches, None)) is not None:
+        batches = await loop.run_in_executor(threads, _batches, data, lo, hi, batch_rows)
+        while (table := await loop.run_in_executor(threads, next, batches, None)) is not None:
             if table.num_rows:
                 yield table
 

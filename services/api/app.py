@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.api import actions, candles, contracts, jobs, meta, query, stream
+from services.api.datasets import handlers as datasets
 from services.api.errors import json_errors
 from services.api.guards import require_token, site_guard
 from services.api.limits import StreamSlots
@@ -43,6 +44,13 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/data-jobs/{id}/candles/quality.json", candles.job_quality)
     app.router.add_get("/api/candles", query.candles_query)
     app.router.add_get("/api/candles/quality.json", query.candles_quality)
+    app.router.add_post("/api/datasets", datasets.create_dataset)
+    app.router.add_get("/api/datasets", datasets.list_datasets)
+    app.router.add_get("/api/datasets/{id}", datasets.get_dataset)
+    app.router.add_delete("/api/datasets/{id}", datasets.delete_dataset)
+    app.router.add_get("/api/datasets/{id}/manifest.json", datasets.get_manifest)
+    app.router.add_get("/api/datasets/{id}/files/{name}", datasets.get_file)
+    app.router.add_post("/api/datasets/{id}/verify", datasets.verify_dataset)
     app.router.add_get("/api/data-coverage", meta.coverage)
     app.router.add_get("/api/exchanges", meta.exchanges)
     app.router.add_get("/api/dumps", meta.dumps)

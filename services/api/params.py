@@ -56,6 +56,14 @@ class JobsQuery(Query):
     limit: int = Field(50, ge=1, le=500, description="newest first")
 
 
+DATASET_CURSOR = "^[0-9]{1,19}-[0-9a-f]{32}$"
+
+
+class DatasetsQuery(Query):
+    limit: int = Field(50, ge=1, le=500, description="newest first")
+    before: str | None = Field(None, pattern=DATASET_CURSOR, description="the `next` of the previous page")
+
+
 class TimeframeQuery(Query):
     timeframe: Name | None = Field(None, description="one of the job's timeframes; default its own")
 

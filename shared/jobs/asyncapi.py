@@ -17,7 +17,8 @@ from shared.jobs.commands import (
     JobCommand,
     ValidateCommand,
 )
-from shared.jobs.events.catalog import PAYLOADS, TERMINAL_TYPES, type_name
+from shared.jobs.events.catalog import DATASET_PAYLOADS, PAYLOADS, TERMINAL_TYPES, type_name
+from shared.jobs.events.datasets import DatasetEvent, dataset_subject
 from shared.jobs.events.envelope import SCHEMA_VERSION, Envelope, subject
 from shared.platform.bus import STREAMS
 
@@ -57,6 +58,31 @@ def typed_envelopes() -> dict[type[BaseModel], type[Envelope]]:
                                 data=(model, ...)) for model in PAYLOADS}
 
 
+def dataset_envelopes() -> dict[type[BaseModel], type[DatasetEvent]]:
+    """Per dataset payload model, the envelope of its events (`type` fixed, `data` that model)."""
+    return {model: create_model(f"{model.__name__}Event", __base__=DatasetEvent,
+                                type=(Literal[type_name(model)], ...), data=(model, ...)) for model in DATASET_PAYLOADS}
+
+
+def _dataset_channel(schemas: dict, messages: dict, channels: dict, operations: dict) -> None:
+    events = {model.__name__: _message(type_name(model), model, _schema(envelope, schemas))
+              for model, envelope in dataset_envelopes().items()}
+    messages.update(events)
+    channels["datasetEvents"] = {
+        "address": dataset_subject("{dataset_id}"), "title": f"Dataset events (JetStream stream"
+                                                             f" {stream_of(dataset_subject('x'))})",
+        "description": "A dataset's events: sent once its row is stored (PostgreSQL's datasets table is the"
+                       " record); the stream keeps them for a week.",
+        "parameters": {"dataset_id": {"description": "The dataset's id (32 hex digits, from its content)."}},
+        "messages": {key: {"$ref": f"#/components/messages/{key}"} for key in events},
+    }
+    operations["publishDatasetEvents"] = {
+        "action": "send", "channel": {"$ref": "#/channels/datasetEvents"},
+        "summary": "The api sends the events of the datasets it freezes and verifies.",
+        "messages": [{"$ref": f"#/channels/datasetEvents/messages/{key}"} for key in events],
+    }
+
+
 def _event_messages(schemas: dict) -> dict:
     """One message per event type: the envelope, with `type` fixed and `data` its payload model."""
     messages = {}
@@ -83,6 +109,7 @@ def document() -> dict:
         "messages": [{"$ref": f"#/channels/jobEvents/messages/{key}"} for key in events],
     }}
     messages = dict(events)
+    _dataset_channel(schemas, messages, channels, operations)
     for key, (address, model, summary) in QUEUES.items():
         messages.setdefault(model.__name__, _message(model.__name__, model, _schema(model, schemas)))
         channels[key] = {"address": address, "title": f"Work queue (JetStream stream {stream_of(address)})",

@@ -19,6 +19,7 @@ class Storage(Protocol):
     async def get_file(self, key: str, path: Path) -> bool: ...
     async def list(self, prefix: str) -> list[str]: ...
     async def delete(self, key: str) -> None: ...
+    async def exists(self, key: str) -> bool: ...
     def uri(self, key: str) -> str: ...
 
 
@@ -81,6 +82,9 @@ class LocalStorage:
     async def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
+    async def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
 
 class S3Storage:
     def __init__(self, bucket: str, prefix: str, endpoint_url: str | None = None) -> None:
@@ -137,6 +141,16 @@ class S3Storage:
     async def delete(self, key: str) -> None:
         async with self._client() as s3:
             await s3.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    async def exists(self, key: str) -> bool:
+        async with self._client() as s3:
+            try:
+                await s3.head_object(Bucket=self.bucket, Key=self._key(key))
+            except s3.exceptions.ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return False
+                raise
+        return True
 
 
 def open_storage(url: str, endpoint_url: str | None = None) -> Storage:

@@ -25,6 +25,9 @@ STREAMS = (
     # Events are kept for a week for NATS subscribers; PostgreSQL keeps them for good.
     StreamConfig(name="EVENTS", subjects=["data_job_events.>"], retention=RetentionPolicy.LIMITS,
                  storage=StorageType.FILE, duplicate_window=600, max_age=7 * DAY_S),
+    # Dataset events (datasets.<id>): PostgreSQL's datasets table is their record.
+    StreamConfig(name="DATASETS", subjects=["datasets.>"], retention=RetentionPolicy.LIMITS,
+                 storage=StorageType.FILE, duplicate_window=600, max_age=7 * DAY_S),
 )
 
 

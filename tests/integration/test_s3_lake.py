@@ -10,41 +10,27 @@ import zipfile
 from datetime import UTC, datetime
 
 import aiohttp
-import boto3
 import pyarrow.parquet as pq
 import pytest
-from moto.server import ThreadedMotoServer
 
-from services.launcher.embedded import free_port
 from tests.integration.client import follow, get_json, submit, validated
 from tests.integration.real_dumps import FILES, csv_rows
+from tests.integration.servers import S3_CREDENTIALS, moto_bucket
 from tests.integration.system import isolated_system
 from tests.integration.times import iso
-
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 @pytest.fixture(scope="module")
 async def s3_system(simulator, tmp_path_factory):
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    s3 = boto3.client("s3", endpoint_url=endpoint, **{k.lower(): v for k, v in CREDENTIALS.items()
-                                                      if k != "AWS_DEFAULT_REGION"}, region_name="us-east-1")
-    s3.create_bucket(Bucket="candles")
     folder = tmp_path_factory.mktemp("s3-dump")
     name, member, source, _, _ = FILES[0]
     with zipfile.ZipFile(folder / name, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.write(source, member)
-    try:
-        # The services take the credentials from their environment, as on a real deployment.
+    with moto_bucket("candles") as (endpoint, s3):
         async with isolated_system(simulator.url, tmp_path_factory, STORAGE_URL="s3://candles/lake",
                                    S3_ENDPOINT_URL=endpoint, KRAKEN_OHLCVT_SOURCE=str(folder), BATCH_ROWS="5000",
-                                   **CREDENTIALS) as system:
+                                   **S3_CREDENTIALS) as system:
             yield system, s3
-    finally:
-        server.stop()
 
 
 async def test_dump_seeding_into_an_s3_lake(s3_system):

@@ -12,7 +12,8 @@ from aiohttp import web
 from pydantic.json_schema import models_json_schema
 
 from services.api.actions import ActionRequest
-from services.api.openapi import jobs, site
+from services.api.datasets.requests import DatasetRequest
+from services.api.openapi import datasets, jobs, site
 from services.api.openapi.parts import REF
 from services.api.requests import JobRequest
 from services.api.responses.actions import Cancelled, Downloads, ValidationAsked
@@ -24,9 +25,10 @@ from services.api.responses.plans import FetchDryRun, RebuildDryRun
 from services.api.state import POOL
 from shared.exports.report import QualityReport
 
-REQUESTS = [JobRequest, ActionRequest]
+REQUESTS = [JobRequest, ActionRequest, DatasetRequest]
 ANSWERS = [ErrorBody, JobCreated, JobSummary, JobView, FetchDryRun, RebuildDryRun, ValidationAsked, Downloads,
-           Cancelled, CoverageRow, CandlesAnswer, Exchange, DumpFile, Market, Health, Readiness, EventTypes, QualityReport,
+           Cancelled, CoverageRow, CandlesAnswer, Exchange, DumpFile, Market, Health, Readiness, EventTypes,
+           QualityReport, *datasets.ANSWERS,
            *jobs.ENVELOPES.values()]
 SECURITY = {"bearer": {
     "type": "http", "scheme": "bearer",
@@ -56,7 +58,7 @@ def _document() -> dict:
                  "description": "Fetch, store and follow the history of crypto candles. Every refusal has the"
                                 " ErrorBody schema. Job events: text/event-stream here; the bus contract is"
                                 " /api/asyncapi.json."},
-        "paths": {**jobs.paths(), **site.paths()},
+        "paths": {**jobs.paths(), **datasets.paths(), **site.paths()},
         "security": [{"bearer": []}],
         "components": {"schemas": schemas["$defs"], "securitySchemes": SECURITY},
     }
@@ -76,6 +78,10 @@ def document(choices: Choices | None = None) -> dict:
         _restrict(request["symbol"], choices.symbols)
         _restrict(request["timeframe"], choices.timeframes)
         _restrict(schemas["JobOptions"]["properties"]["timeframes"]["items"], choices.timeframes)
+        dataset = schemas["DatasetRequest"]["properties"]
+        _restrict(dataset["exchange"], choices.exchanges)
+        _restrict(dataset["symbols"]["items"], choices.symbols)
+        _restrict(dataset["timeframes"]["items"], choices.timeframes)
     return doc
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, get_args
 
 from pydantic import Field, TypeAdapter
 
+from shared.jobs.events.datasets import DatasetCreated, DatasetVerified
 from shared.jobs.events.payloads import (
     BatchWritten,
     ChildCompleted,
@@ -46,3 +47,7 @@ def type_name(model: type[Payload]) -> str:
 EVENT_TYPES = tuple(type_name(m) for m in PAYLOADS)
 # A job ends once: the first of these stored is its last word (the log stores no second one).
 TERMINAL_TYPES = frozenset(type_name(m) for m in (JobCompleted, JobFailed, JobCancelled))
+
+# The events of datasets, which have no job (datasets.py): apart from the job events above.
+DATASET_PAYLOADS: tuple[type[Payload], ...] = (DatasetCreated, DatasetVerified)
+DATASET_EVENT_TYPES = tuple(type_name(m) for m in DATASET_PAYLOADS)

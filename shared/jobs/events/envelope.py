@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import orjson
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import model_validator
 
 from shared.jobs.events.catalog import EventPayload
+from shared.jobs.events.wire import SCHEMA_VERSION, Wire, typed_data
 
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "Envelope", "JobEvent", "subject"]
 SUBJECT_PREFIX = "data_job_events"
 EVERY_JOB = f"{SUBJECT_PREFIX}.>"
 
@@ -22,9 +22,7 @@ def subject(job_id: UUID | str) -> str:
     return f"{SUBJECT_PREFIX}.{job_id}"
 
 
-class Envelope(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class Envelope(Wire):
     schema_version: int = SCHEMA_VERSION
     job_id: UUID
     seq: int
@@ -36,19 +34,4 @@ class Envelope(BaseModel):
 class JobEvent(Envelope):
     data: EventPayload
 
-    @model_validator(mode="before")
-    @classmethod
-    def _type_of_data(cls, raw: Any) -> Any:
-        """Built from a payload model, the envelope takes its type; read from JSON or a row, the
-        envelope's type tells which payload model `data` is."""
-        if not isinstance(raw, dict):
-            return raw
-        data = raw.get("data")
-        if isinstance(data, BaseModel):
-            if raw.get("type", data.type) != data.type:
-                raise ValueError(f"a {data.type} payload in a {raw['type']} event")
-            return {**raw, "type": data.type}
-        return {**raw, "data": {**(data or {}), "type": raw.get("type")}}
-
-    def to_json(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json"))
+    _type_of_data = model_validator(mode="before")(classmethod(lambda cls, raw: typed_data(raw)))

@@ -14,6 +14,7 @@ import pytest
 from shared.jobs.asyncapi import document
 from shared.jobs.commands import CandleBatch, JobCommand, ValidateCommand
 from shared.jobs.events.catalog import PAYLOADS, TERMINAL_TYPES
+from shared.jobs.events.datasets import DatasetCreated, DatasetEvent, DatasetVerified
 from shared.jobs.events.envelope import JobEvent
 from tests.asyncapi_schema import asyncapi_errors
 from tests.unit.shared.jobs.event_samples import SAMPLES
@@ -76,3 +77,19 @@ def test_a_work_queue_message_matches_its_schema(message):
     wire = orjson.loads(message.model_dump_json())
     check.validate(wire)
     assert not check.is_valid({k: v for k, v in wire.items() if k != "job_id"})
+
+
+@pytest.mark.parametrize("payload", [
+    DatasetCreated(name="n", exchange="kraken", symbols=["BTC/USD"], timeframes=["1h"], start_timestamp="a",
+                   end_timestamp="b", files=1, rows=10, manifest_url="/api/datasets/x/manifest.json"),
+    DatasetVerified(ok=False, files=2, failed=["BTC-USD_1h.parquet"], verified_at="2026-11-20T00:00:00Z"),
+], ids=lambda p: p.type)
+def test_a_dataset_event_matches_its_message_schema(payload):
+    assert DOC["channels"]["datasetEvents"]["address"] == "datasets.{dataset_id}"
+    event = DatasetEvent(dataset_id="0" * 32, ts=datetime.now(UTC), data=payload)
+    wire = orjson.loads(event.to_json())
+    assert wire["type"] == payload.type and DatasetEvent.model_validate(wire) == event
+    check = validator(type(payload).__name__)
+    check.validate(wire)
+    assert not check.is_valid({**wire, "type": "dataset.exploded"})
+    assert not check.is_valid({k: v for k, v in wire.items() if k != "dataset_id"})

@@ -120,6 +120,11 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def say(console: Console, line: str) -> None:
+    """One line as it is: never wrapped at the terminal's width, never read as markup."""
+    console.print(line, markup=False, soft_wrap=True)
+
+
 def run(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     out, err = Console(highlight=False), Console(stderr=True, highlight=False)
@@ -127,19 +132,21 @@ def run(argv: list[str] | None = None) -> int:
         with Client(getattr(args, "url", None), getattr(args, "token", None)) as client:
             return args.run(client, args, out)
     except ApiError as exc:
-        err.print(f"candles: {exc.field}: {exc.reason} (HTTP {exc.status})", markup=False)
+        say(err, f"candles: {exc.field}: {exc.reason} (HTTP {exc.status})")
         for part in exc.missing:
-            err.print(f"  missing: {part.get('symbol')} {part.get('timeframe')} {part.get('start')} .. {part.get('end')}",
-                      markup=False)
+            say(err, f"  missing: {part.get('symbol')} {part.get('timeframe')} {part.get('start')} .. {part.get('end')}")
+        if plan := exc.body.get("plan"):
+            say(err, f"  to fetch: candles fetch {plan['exchange']} {plan['symbol']} -t {plan['timeframe']} --start"
+                     f" {plan['start_timestamp']} --end {plan['end_timestamp']} ({plan['calls']} Kraken calls)")
         return EXIT_REFUSED if exc.status < 500 else EXIT_UNREACHABLE
     except Unreachable as exc:
-        err.print(f"candles: no answer: {exc}", markup=False)
+        say(err, f"candles: no answer: {exc}")
         return EXIT_UNREACHABLE
     except CandlesError as exc:
-        err.print(f"candles: {exc}", markup=False)
+        say(err, f"candles: {exc}")
         return EXIT_FAILED
     except KeyboardInterrupt:
-        err.print("candles: interrupted", markup=False)
+        say(err, "candles: interrupted")
         return EXIT_INTERRUPTED
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -126,3 +127,31 @@ async def test_the_async_client_reads_candles_and_follows_a_job(stack):
         assert events[0].seq == 1 and events[-1].type == "job.completed"
         assert [e.seq for e in events] == list(range(1, len(events) + 1))
         assert [e.seq for e in [e async for e in client.follow(job.id, after=2)]][0] == 3
+
+
+async def test_datasets_create_then_verify_and_pull(stack, tmp_path):
+    args = ["kraken", "-s", "BTC/USD", "-t", "1h", *RANGE]
+    code, out, err = await candles(stack.api, "datasets", "create", "hourly-btc", *args)
+    assert code == 0 and out.startswith("created"), out + err
+    dataset_id = re.search(r"^dataset (\w+) \(hourly-btc\)", out, re.M).group(1)
+    rows = in_range(lake_rows(stack.lake, "BTC/USD", "1h"))
+    assert re.search(rf"BTC-USD_1h\.parquet\s*│\s*{len(rows)}\s*│", out), out
+    code, again, _ = await candles(stack.api, "datasets", "create", "same-content", *args)
+    assert code == 0 and again.startswith("the same content exists already") and f"dataset {dataset_id} " in again
+
+    code, out, err = await candles(stack.api, "datasets", "verify", dataset_id)
+    assert code == 0 and f"dataset {dataset_id}: verified" in out and "ok  BTC-USD_1h.parquet" in out, out + err
+    code, out, err = await candles(stack.api, "datasets", "pull", dataset_id, "--to", str(tmp_path))
+    assert code == 0 and "(sha256 ok)" in out, out + err
+    assert pq.read_table(tmp_path / dataset_id / "BTC-USD_1h.parquet").to_pylist() == rows
+    code, out, _ = await candles(stack.api, "datasets", "list")
+    assert code == 0 and dataset_id in out
+
+
+async def test_an_incomplete_dataset_is_refused_with_its_missing_parts(stack):
+    code, out, err = await candles(stack.api, "datasets", "create", "nothing-here", "kraken", "-s", "ETH/USD",
+                                   "-t", "1d", *RANGE)
+    first, *rest = err.splitlines()
+    assert code == 3 and first.startswith("candles: start_timestamp: ") and first.endswith("(HTTP 409)"), out + err
+    assert re.fullmatch(r"  missing: ETH/USD 1d \S+Z \.\. \S+Z", rest[0]), err
+    assert rest[1].startswith("  to fetch: candles fetch kraken ETH/USD -t 1d --start "), err

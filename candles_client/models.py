@@ -51,7 +51,8 @@ class JobView(JobSummary):
 
 
 class Plan(Model):
-    """A dry run: the plan (a fetch) or the estimate (a rebuild), and whether the job needs confirming."""
+    """A dry run: the plan (a fetch), the estimate (a rebuild) or the children (a batch: several markets
+    or timeframes, or a range longer than one job may cover), and whether the job needs confirming."""
 
     job_type: str = "fetch"
     exchange: str
@@ -63,6 +64,8 @@ class Plan(Model):
     needs_confirm: bool = False
     plan: dict[str, Any] | None = None
     estimate: dict[str, Any] | None = None
+    children: list[dict[str, Any]] = []
+    totals: dict[str, Any] | None = None
 
     @property
     def segments(self) -> list[dict[str, Any]]:
@@ -70,7 +73,7 @@ class Plan(Model):
 
     @property
     def seconds(self) -> float:
-        totals = (self.plan or {}).get("totals") or self.estimate or {}
+        totals = (self.plan or {}).get("totals") or self.estimate or self.totals or {}
         return float(totals.get("seconds", 0))
 
 

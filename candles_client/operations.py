@@ -65,13 +65,11 @@ def _names(value: str | Sequence[str]) -> list[str]:
 def job_body(exchange: str, symbol: str | Sequence[str], timeframe: str | Sequence[str], start: Moment | None,
              end: Moment | None, *, full_history: bool = False, seed_from_zip: bool = True,
              confirm: bool = False, dry_run: bool = False) -> dict[str, Any]:
-    """POST /api/data-jobs: one market and timeframe, or several (a batch: `symbols`, `timeframes`)."""
-    symbols, timeframes = _names(symbol), _names(timeframe)
-    body: dict[str, Any] = {"exchange": exchange, "symbol": symbols[0], "timeframe": timeframes[0]}
-    if len(symbols) > 1:
-        body["symbols"] = symbols
-    if len(timeframes) > 1:
-        body["timeframes"] = timeframes
+    """POST /api/data-jobs: one market and timeframe, or several (a batch: `symbols` in place of
+    `symbol`, `timeframes` in place of `timeframe`)."""
+    body: dict[str, Any] = {"exchange": exchange}
+    for one, many, names in (("symbol", "symbols", _names(symbol)), ("timeframe", "timeframes", _names(timeframe))):
+        body.update({many: names} if len(names) > 1 else {one: names[0]})
     if start is not None:
         body["start_timestamp"] = iso(start)
     if end is not None:

@@ -21,14 +21,17 @@ def _time(value) -> str:
 
 
 def show_plan(console: Console, plan: Plan) -> None:
-    table = Table(title=f"plan: {plan.symbol} {plan.timeframe} {_time(plan.start_timestamp)} .. "
-                        f"{_time(plan.end_timestamp)}")
+    what = (f"batch of {len(plan.children)} jobs" if plan.children else f"{plan.symbol} {plan.timeframe}")
+    table = Table(title=f"plan: {what} {_time(plan.start_timestamp)} .. {_time(plan.end_timestamp)}")
     for column in ("segment", "from", "to", "calls", "rows", "time"):
         table.add_column(column, justify="right" if column in ("calls", "rows", "time") else "left")
     for s in plan.segments:
         table.add_row(s["kind"], s["start_timestamp"], s["end_timestamp"], str(s["calls"]), str(s["rows"]),
                       clock(s["seconds"]))
-    if plan.segments:
+    for c in plan.children:  # a batch: one job per market, timeframe and piece of the range
+        table.add_row(f"{c['job_type']} {c['symbol']} {','.join(c['timeframes'])}", c["start_timestamp"],
+                      c["end_timestamp"], str(c["calls"]), str(c["rows"]), clock(c["seconds"]))
+    if plan.segments or plan.children:
         console.print(table)
     confirm = " - above the confirm limit" if plan.needs_confirm else ""
     console.print(f"cost: {plan.calls} Kraken calls, about {clock(plan.seconds)} at the rate limit{confirm}")

@@ -33,9 +33,31 @@ def test_a_job_body_names_only_what_differs_and_a_batch_its_lists():
     batch = ops.job_body("kraken", ["BTC/USD", "ETH/USD"], ["1h", "1d"], None, "2024-07-01", full_history=True,
                          seed_from_zip=False, confirm=True)
     assert batch["symbols"] == ["BTC/USD", "ETH/USD"] and batch["timeframes"] == ["1h", "1d"]
-    assert batch["symbol"] == "BTC/USD" and "start_timestamp" not in batch
+    assert "symbol" not in batch and "timeframe" not in batch and "start_timestamp" not in batch  # one or the other
+    assert ops.job_body("kraken", ["BTC/USD"], ["1h", "1d"], "2024-01-01", "2024-02-01")["symbol"] == "BTC/USD"
     assert batch["options"] == {"full_history": True, "seed_from_zip": False, "confirm": True}
     assert ops.plan("kraken", "BTC/USD", "1h", "2024-01-01", "2024-01-02").json["options"] == {"dry_run": True}
+
+
+def test_a_batch_plan_shows_its_children():
+    from rich.console import Console
+
+    from candles_client.cli.commands import show_plan
+    from candles_client.models import Plan
+
+    plan = Plan.model_validate({
+        "job_type": "batch", "exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1m", "calls": 40,
+        "needs_confirm": False, "start_timestamp": "2020-01-01T00:00:00Z", "end_timestamp": "2026-01-01T00:00:00Z",
+        "symbols": ["BTC/USD"], "totals": {"children": 2, "calls": 40, "rows": 9, "seconds": 3725.0},
+        "children": [{"job_type": "fetch", "symbol": "BTC/USD", "timeframes": ["1m"], "calls": c, "rows": 4,
+                      "seconds": 1.0, "weight": 1, "start_timestamp": s, "end_timestamp": e}
+                     for c, s, e in ((30, "2020-01-01T00:00:00Z", "2024-12-31T00:00:00Z"),
+                                     (10, "2024-12-31T00:00:00Z", "2026-01-01T00:00:00Z"))]})
+    console = Console(record=True, width=150)
+    show_plan(console, plan)
+    text = console.export_text()
+    assert "plan: batch of 2 jobs" in text and text.count("fetch BTC/USD 1m") == 2
+    assert "cost: 40 Kraken calls, about 1:02:05 at the rate limit" in text
 
 
 def test_the_event_stream_is_read_event_by_event():

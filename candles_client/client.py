@@ -43,6 +43,13 @@ def _checked(response: httpx.Response) -> httpx.Response:
     return response
 
 
+def _partial(target: str | Path) -> tuple[Path, Path]:
+    """Where a download goes, and the hidden name it is written under until whole."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target, target.with_name(f".{target.name}.partial")
+
+
 def _request(op: Operation[Any]) -> dict[str, Any]:
     return {"method": op.method, "url": op.path, "params": op.params, "json": op.json}
 
@@ -73,8 +80,7 @@ class Client:
 
     def save(self, path: str, target: str | Path, params: dict[str, str] | None = None) -> Path:
         """A download streamed into a file (written beside it, renamed when whole)."""
-        target = Path(target)
-        partial = target.with_name(f".{target.name}.partial")
+        target, partial = _partial(target)
         try:
             with self.http.stream("GET", path, params=params, timeout=STREAM_TIMEOUT) as response:
                 if response.status_code >= 400:
@@ -179,8 +185,7 @@ class AsyncClient:
         return op.read(_checked(response).content)
 
     async def save(self, path: str, target: str | Path, params: dict[str, str] | None = None) -> Path:
-        target = Path(target)
-        partial = target.with_name(f".{target.name}.partial")
+        target, partial = _partial(target)
         try:
             async with self.http.stream("GET", path, params=params, timeout=STREAM_TIMEOUT) as response:
                 if response.status_code >= 400:

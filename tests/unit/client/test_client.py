@@ -111,3 +111,39 @@ def test_the_cli_takes_the_issue_s_example_and_refuses_a_bad_time(capsys):
     with pytest.raises(SystemExit) as exited:
         run(["fetch", "kraken", "BTC/USD", "-t", "1m", "--start", "someday", "--end", "2024-07-01"])
     assert exited.value.code == 2 and "not a date" in capsys.readouterr().err
+
+
+def _event(seq: int, kind: str = "job.progress") -> bytes:
+    body = {"job_id": "j", "seq": seq, "type": kind, "ts": "2026-11-20T00:00:00Z", "data": {}}
+    return f"event: {kind}\nid: {seq}\ndata: {json.dumps(body)}\n\n".encode()
+
+
+def test_follow_resumes_a_dropped_stream_after_the_last_event_it_got():
+    asked = []
+
+    def stream(request: httpx.Request) -> httpx.Response:
+        asked.append(request.headers["Last-Event-ID"])
+        if len(asked) == 1:
+            def broken():
+                yield _event(1) + _event(2)
+                raise httpx.ReadError("connection reset")
+            return httpx.Response(200, content=broken(), headers={"Content-Type": "text/event-stream"})
+        return httpx.Response(200, content=_event(3) + _event(4, "job.completed"))
+
+    with Client("http://api.test", transport=httpx.MockTransport(stream)) as client:
+        events = list(client.follow("j"))
+    assert [e.seq for e in events] == [1, 2, 3, 4] and events[-1].terminal and asked == ["0", "2"]
+
+
+def test_a_download_is_written_whole_or_not_at_all(tmp_path):
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.params["format"] == "csv":
+            return httpx.Response(200, content=b"ts,open\n")
+        return httpx.Response(404, json={"error": "not_found", "field": "timeframe", "reason": "not stored"})
+
+    with Client("http://api.test", transport=httpx.MockTransport(answer)) as client:
+        path = client.download("j", tmp_path / "sub" / "c.csv", "csv")
+        assert path.read_bytes() == b"ts,open\n"
+        with pytest.raises(ApiError) as caught:
+            client.download("j", tmp_path / "c.parquet", timeframe="1h")
+    assert caught.value.field == "timeframe" and sorted(p.name for p in tmp_path.iterdir()) == ["sub"]

@@ -110,10 +110,11 @@ async def candles_query(request: web.Request) -> web.StreamResponse:
     encoder = await encoded(_encoder, query, lo, hi, report)
     name = (f"{query.exchange}_{symbol_dir(query.symbol)}_{query.timeframe}_{from_ms(lo):%Y%m%dT%H%M}"
             f"_{from_ms(hi):%Y%m%dT%H%M}.{query.format}")
-    # The sidecar of exactly this range, whatever the request left to the defaults.
-    sidecar = "/api/candles/quality.json?" + urlencode({
-        "exchange": query.exchange, "symbol": query.symbol, "timeframe": query.timeframe,
-        "start": from_ms(lo).isoformat(), "end": from_ms(hi).isoformat()})
+    # The sidecar: the same query, so the same range once cut to the lake (Parquet and JSON answers
+    # also carry the report itself).
+    asked = {"exchange": query.exchange, "symbol": query.symbol, "timeframe": query.timeframe,
+             "start": query.start and query.start.isoformat(), "end": query.end and query.end.isoformat()}
+    sidecar = "/api/candles/quality.json?" + urlencode({k: v for k, v in asked.items() if v})
     response = web.StreamResponse(headers={"Content-Type": TYPES[query.format], "Link": quality_link(sidecar),
                                            "Content-Disposition": f'attachment; filename="{name}"'})
     response.enable_chunked_encoding()

@@ -103,6 +103,8 @@ async def test_the_range_is_cut_to_what_the_lake_holds(system, hourly):
     status, _, body = await get(system.api, **QUERY, start="2001-01-01T00:00:00Z", end="2001-02-01T00:00:00Z",
                                 format="json")
     assert status == 200 and json.loads(body)["candles"] == [] and json.loads(body)["start_timestamp"] is None
+    report, _ = await sidecar(system.api, {**QUERY, "start": "2001-01-01T00:00:00Z", "end": "2001-02-01T00:00:00Z"})
+    assert report["start"] == report["end"] and report["intervals"] == []
 
 
 @pytest.mark.parametrize(("params", "status", "field"), [

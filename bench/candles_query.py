@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -65,9 +65,11 @@ class Memory:
     def sample(self) -> None:
         self.peak = max(self.peak, status_kib(self.pid, "VmRSS"))
 
-    def extra_mib(self) -> float:
-        peak = status_kib(self.pid, "VmHWM") if self.hwm else self.peak
-        return max(peak, self.peak) / 1024 - self.before / 1024
+    def peak_kib(self) -> int:
+        return max(status_kib(self.pid, "VmHWM") if self.hwm else 0, self.peak)
+
+    def extra_mib(self, since_kib: int | None = None) -> float:
+        return (self.peak_kib() - (self.before if since_kib is None else since_kib)) / 1024
 
 
 def deadline(seconds: float):
@@ -88,31 +90,37 @@ async def paced_gets(http: aiohttp.ClientSession, url: str, memory: Memory, unti
     return latencies
 
 
-def download(url: str, params: dict, result: dict) -> None:
-    """In a thread of its own: the bench's event loop only times the job requests."""
+def download(url: str, params: dict) -> dict:
     began, size = time.perf_counter(), 0
     with httpx.stream("GET", url, params=params, timeout=600) as resp:
         assert resp.status_code == 200, resp.read()
         for chunk in resp.iter_bytes(1 << 20):
             size += len(chunk)
-    result.update(bytes=size, seconds=time.perf_counter() - began)
+    return {"bytes": size, "seconds": time.perf_counter() - began}
 
 
-async def measure(api: str, pid: int, job_id: str, fmt: str) -> dict:
+def query_params(fmt: str, **extra: str) -> dict:
+    return {"exchange": "kraken", "symbol": SYMBOL, "timeframe": "1m", "format": fmt, **extra}
+
+
+async def measure(api: str, pid: int, job_id: str, fmt: str, started_kib: int) -> dict:
     job_url = f"{api}/api/data-jobs/{job_id}"
     async with aiohttp.ClientSession() as http:
         await paced_gets(http, job_url, Memory(pid), deadline(1.0))  # warm-up: connections, first queries
         idle_memory = Memory(pid)
         idle = await paced_gets(http, job_url, idle_memory, deadline(IDLE_S))
         idle_extra = idle_memory.extra_mib()
-        busy_memory, result = Memory(pid), {}
-        worker = threading.Thread(target=download, args=(f"{api}/api/candles", {
-            "exchange": "kraken", "symbol": SYMBOL, "timeframe": "1m", "format": fmt}, result))
-        worker.start()
-        busy = await paced_gets(http, job_url, busy_memory, lambda: not worker.is_alive())
-        worker.join()
+        # The download in a process of its own: reading it never competes with this loop for its lock.
+        busy_memory = Memory(pid)
+        reader = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.candles_query", "--download", api, fmt, stdout=asyncio.subprocess.PIPE)
+        busy = await paced_gets(http, job_url, busy_memory, lambda: reader.returncode is not None)
+        result = json.loads((await reader.communicate())[0])
     return {"format": fmt, **result, "idle_p99": p99(idle), "busy_p99": p99(busy), "idle_n": len(idle),
-            "busy_n": len(busy), "idle_extra": idle_extra, "busy_extra": busy_memory.extra_mib()}
+            "busy_n": len(busy), "idle_extra": idle_extra, "busy_extra": busy_memory.extra_mib(),
+            # Over the RSS the API had before any download: what the warm-up and earlier formats left
+            # in the allocator's pools counts too.
+            "since_start": busy_memory.extra_mib(started_kib)}
 
 
 async def build(database_url: str, lake: Path, years: int) -> tuple[str, int]:
@@ -173,12 +181,11 @@ def warm_up(api: str, formats: list[str]) -> None:
     """A day of candles in each format first: the first answer's one-time costs (thread pools, the
     memory pool's first blocks, lazy imports) are not a download's."""
     for fmt in formats:
-        download(f"{api}/api/candles", {"exchange": "kraken", "symbol": SYMBOL, "timeframe": "1m", "format": fmt,
-                                        "end": f"{datetime.now(UTC).year - 1}-01-02T00:00:00Z"}, {})
+        download(f"{api}/api/candles", query_params(fmt, end=f"{datetime.now(UTC).year - 1}-01-02T00:00:00Z"))
 
 
-async def measure_all(api: str, pid: int, job_id: str, formats: list[str]) -> list[dict]:
-    return [await measure(api, pid, job_id, fmt) for fmt in formats]
+async def measure_all(api: str, pid: int, job_id: str, formats: list[str], started_kib: int) -> list[dict]:
+    return [await measure(api, pid, job_id, fmt, started_kib) for fmt in formats]
 
 
 def run(years: int, formats: list[str]) -> list[dict]:
@@ -194,8 +201,9 @@ def run(years: int, formats: list[str]) -> list[dict]:
         try:
             url = f"http://127.0.0.1:{port}"
             asyncio.run(wait_ready(url, api))
+            started = status_kib(api.pid, "VmRSS")
             warm_up(url, formats)
-            return [{"rows": rows, **r} for r in asyncio.run(measure_all(url, api.pid, job_id, formats))]
+            return [{"rows": rows, **r} for r in asyncio.run(measure_all(url, api.pid, job_id, formats, started))]
         finally:
             api.terminate()
             api.wait(15)
@@ -205,8 +213,10 @@ def report(results: list[dict]) -> None:
     for r in results:
         print(f"{r['format']:8} {r['rows']:>9,} rows, {r['bytes'] / MIB:7.1f} MiB in {r['seconds']:5.1f} s"
               f" ({r['rows'] / r['seconds'] / 1e6:.2f} M rows/s)")
-        print(f"         API extra memory: {r['busy_extra']:6.1f} MiB during the download,"
-              f" {r['idle_extra']:5.1f} MiB without (limit {LIMIT_MIB}): {'ok' if r['busy_extra'] < LIMIT_MIB else 'OVER'}")
+        worst = max(r["busy_extra"], r["since_start"])
+        print(f"         API extra memory: {r['busy_extra']:6.1f} MiB during the download ({r['since_start']:.1f} MiB"
+              f" over its RSS before any download), {r['idle_extra']:5.1f} MiB without (limit {LIMIT_MIB}):"
+              f" {'ok' if worst < LIMIT_MIB else 'OVER'}")
         print(f"         GET /api/data-jobs/{{id}} p99: {r['busy_p99'] * 1000:6.1f} ms during ({r['busy_n']} requests),"
               f" {r['idle_p99'] * 1000:5.1f} ms without ({r['idle_n']}); {r['busy_p99'] / r['idle_p99']:.2f}x"
               f" (limit {LIMIT_P99_MS} ms): {'ok' if r['busy_p99'] * 1000 < LIMIT_P99_MS else 'OVER'}", flush=True)
@@ -217,7 +227,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--formats", default="parquet,csv,json")
     parser.add_argument("--quick", action="store_true", help="one year, Parquet only")
+    parser.add_argument("--download", nargs=2, metavar=("API", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.download:  # the reading side of a measure, run by measure()
+        api, fmt = args.download
+        print(json.dumps(download(f"{api}/api/candles", query_params(fmt))))
+        return
     years, formats = (1, ["parquet"]) if args.quick else (args.years, args.formats.split(","))
     report(run(years, formats))
 

@@ -30,7 +30,7 @@ def _lower_priority() -> None:
         pass
 
 
-EXPORT_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="export", initializer=_lower_priority)
+EXPORT_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="export", initializer=_lower_priority)
 
 
 class _Sink(io.RawIOBase):

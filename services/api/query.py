@@ -36,7 +36,7 @@ log = structlog.get_logger()
 
 # Candles per slice: a row group of Parquet (a few hundred kB); about 1.5 MB of CSV or 2 MB of JSON,
 # whose encoders cost more per row, so a slice holds a thread (and the CPU) only briefly.
-SLICE_ROWS = {"parquet": 65_536, "csv": 20_000, "json": 20_000}
+SLICE_ROWS = {"parquet": 32_768, "csv": 20_000, "json": 20_000}
 Timeframe = Literal[tuple(MINUTES)]
 
 

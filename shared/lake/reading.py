@@ -54,7 +54,13 @@ async def read_batches(storage: Storage, exchange: str, symbol: str, timeframe: 
 
 def _batches(data: bytes, lo: int, hi: int, batch_rows: int) -> Iterator[pa.Table]:
     reader = pq.ParquetFile(pa.BufferReader(data))
-    for batch in reader.iter_batches(batch_size=batch_rows):
+    # One thread: decoding columns in parallel holds them all at once, and a download is bulk work
+    # that must leave the other cores to the rest of the API.
+    for batch in reader.iter_batches(batch_size=batch_rows, use_threads=False):
         table = pa.Table.from_batches([batch]).cast(SCHEMA)
         ts = table.column("ts").cast(pa.int64())
-        yield table.filter(pc.and_(pc.greater_equal(ts, lo), pc.less(ts, hi)))
+        bounds = pc.min_max(ts)
+        if table.num_rows and lo <= bounds["min"].as_py() and bounds["max"].as_py() < hi:
+            yield table  # wholly inside: no copy
+        else:
+            yield table.filter(pc.and_(pc.greater_equal(ts, lo), pc.less(ts, hi)))

@@ -56,7 +56,8 @@ class JobsQuery(Query):
     limit: int = Field(50, ge=1, le=500, description="newest first")
 
 
-DATASET_CURSOR = "^[0-9]{1,19}-[0-9a-f]{32}$"
+# Microseconds since the epoch (16 digits reach the year 2286) and the dataset id.
+DATASET_CURSOR = "^[0-9]{1,16}-[0-9a-f]{32}$"
 
 
 class DatasetsQuery(Query):

@@ -3,7 +3,7 @@
 the lake's rows; a later job over the same partitions (the dump replacing the REST candles) changes
 the lake but not the dataset, which still verifies; the same request again is the same dataset; a
 range with a part not stored is refused with the missing intervals and the plan; deleting keeps what
-another dataset shares."""
+another dataset shares; and verify finds an object changed behind the system's back."""
 
 from __future__ import annotations
 
@@ -138,9 +138,10 @@ async def test_a_dataset_freezes_the_lakes_rows_and_hashes(lake):
     assert manifest["request"]["symbols"] == PAIRS and manifest["project_version"]
     assert [c["name"] for c in manifest["parquet_schema"]][:2] == ["ts", "open"]
     assert all(len(s.splitlines()) <= 3 for s in dataset["snippets"].values())
-    scope = {}
-    exec(dataset["snippets"]["polars"], scope)  # the snippet as given, against the API's file URLs
-    assert {k: v.height for k, v in scope["frames"].items()} == {f["name"][:-8]: f["rows"] for f in files}
+    for library, height in (("polars", lambda df: df.height), ("pandas", len)):
+        scope = {}
+        exec(dataset["snippets"][library], scope)  # the snippet as given, against the API's file URLs
+        assert {k: height(v) for k, v in scope["frames"].items()} == {f["name"][:-8]: f["rows"] for f in files}
 
     # The same request again, under another name: the same dataset.
     status, again, _ = await call(api, "POST", "/api/datasets", REQUEST | {"name": "again", "symbols": PAIRS[::-1]})
@@ -210,6 +211,14 @@ async def test_datasets_are_listed_in_pages_and_deleted_keeping_shared_files(lak
         assert await storage.exists(object_key(sha)) == (sha in shared)
     status, body, _ = await call(api, "GET", f"/api/datasets/{second['id']}")
     assert status == 404 and body["field"] == "id"
+
+    # An object changed behind the system's back: verify names the file.
+    damaged = first["manifest"]["files"][1]
+    await storage.write_atomic(object_key(damaged["sha256"]), b"PAR1 not the frozen bytes")
+    status, verified, _ = await call(api, "POST", f"/api/datasets/{first['id']}/verify", {})
+    assert status == 200 and not verified["ok"], verified
+    assert [f["name"] for f in verified["files"] if not f["ok"]] == [damaged["name"]]
+    assert (await get_json(api, f"/api/datasets/{first['id']}"))["verified_ok"] is False
     status, body, _ = await call(api, "GET", "/api/datasets/not-an-id")
     assert status == 400 and body["field"] == "id"
 

@@ -5,6 +5,7 @@ validated and downloaded from its card, and a queued one is cancelled from it.""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import aiohttp
@@ -131,6 +132,32 @@ async def test_a_completed_job_is_validated_and_downloaded_from_its_card(page, s
     lines = (await download.path()).read_text().splitlines()
     assert download.suggested_filename.endswith(".csv") and lines[0].startswith("ts,open,high,low,close")
     assert len(lines) == rows + 1
+
+
+async def test_link_to_rl_dataset_on_a_card_and_a_coverage_row_shows_the_dataset_and_its_snippet(page, system):
+    card = page.locator(".job[data-status='completed']", has_text="BTC/USD 1h").last
+    job = await get_json(system.api, f"/api/data-jobs/{(await card.get_attribute('id')).removeprefix('job-')}")
+    await card.locator("button.link-dataset").click()
+    box = card.locator(".dataset")
+    await expect(box).to_contain_text("Dataset created")
+    dataset_id = await box.locator(".dataset-id").text_content()
+    dataset = await get_json(system.api, f"/api/datasets/{dataset_id}")
+    (file,) = dataset["manifest"]["files"]
+    assert dataset["manifest"]["request"]["start_timestamp"] == job["start_timestamp"] and file["rows"] > 0
+    await expect(box.locator(".manifest")).to_contain_text(f"1 file(s), {file['rows']:,} candles")
+    await expect(box.locator(".snippet")).to_have_text(dataset["snippets"]["polars"])
+    await box.locator(".snippet-library").select_option("duckdb")
+    await expect(box.locator(".snippet")).to_have_text(dataset["snippets"]["duckdb"])
+    await card.locator("button.link-dataset").click()  # the same range again: the same dataset, found
+    await expect(box).to_contain_text(f"Dataset found (same content): {dataset_id}")
+
+    row = page.locator("#coverage-rows tr[data-key='BTC/USD 1h']")
+    await row.locator("button.link-dataset").click()
+    panel = page.locator("#dataset")
+    await expect(panel.locator(".dataset-id")).to_have_text(re.compile("^[0-9a-f]{32}$"))
+    coverage = [r for r in await get_json(system.api, "/api/data-coverage?exchange=kraken&symbol=BTC/USD&timeframe=1h")]
+    shown = await get_json(system.api, f"/api/datasets/{await panel.locator('.dataset-id').text_content()}")
+    assert shown["manifest"]["request"]["end_timestamp"] == coverage[0]["end_timestamp"]
 
 
 async def test_a_queued_job_is_cancelled_from_its_card_and_offers_resume(page, system):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import structlog
@@ -79,23 +79,20 @@ async def create_dataset(request: web.Request) -> web.Response:
                              headers={"Location": f"/api/datasets/{did}"})
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
 def _cursor(row) -> str:
-    created: datetime = row["created_at"]
-    micros = (created - datetime(1970, 1, 1, tzinfo=UTC)) // _MICROSECOND
-    return f"{micros}-{row['id']}"
-
-
-_MICROSECOND = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    """The page's last dataset: its creation to the microsecond (exact, unlike a float), and its id."""
+    return f"{(row['created_at'] - EPOCH) // MICROSECOND}-{row['id']}"
 
 
 def _before(cursor: str | None) -> tuple[datetime, str] | None:
     if cursor is None:
         return None
     micros, did = cursor.split("-")
-    try:
-        return datetime(1970, 1, 1, tzinfo=UTC) + int(micros) * _MICROSECOND, did
-    except OverflowError as exc:
-        raise ApiError(400, "before", "not a cursor this API gave") from exc
+    return EPOCH + int(micros) * MICROSECOND, did
 
 
 async def list_datasets(request: web.Request) -> web.Response:
@@ -138,8 +135,15 @@ async def _check(storage, folder: Path, name: str, sha256: str) -> FileCheck:
     return FileCheck(name=name, sha256=sha256, ok=ok)
 
 
+async def no_fields(request: web.Request, *, required: bool) -> None:
+    """verify and delete take no fields: a body, when there is one (verify: always), is a JSON object."""
+    if required or await request.read():
+        await read_body(request)
+
+
 async def verify_dataset(request: web.Request) -> web.Response:
     row = await _row(request)
+    await no_fields(request, required=True)
     manifest = DatasetManifest.model_validate(row["manifest"])
     with tempfile.TemporaryDirectory(prefix="dataset-") as tmp:
         checks = [await _check(request.app[STORAGE], Path(tmp), f.name, f.sha256) for f in manifest.files]
@@ -154,6 +158,7 @@ async def verify_dataset(request: web.Request) -> web.Response:
 
 async def delete_dataset(request: web.Request) -> web.Response:
     did = _id(request)
+    await no_fields(request, required=False)
     removed = await store.delete(request.app[POOL], request.app[STORAGE], did)
     if removed is None:
         raise ApiError(404, "id", "no such dataset", "not_found")

@@ -23,8 +23,10 @@ FILE_NAME = {"name": "name", "in": "path", "required": True, "description": "a f
 ANSWERS = [DatasetAnswer, DatasetView, DatasetPage, DatasetVerification, DatasetDeleted, DatasetIncomplete,
            DatasetManifest]
 BAD_ID = "The id is not 32 hexadecimal digits"
-# verify and delete take no fields; as every write, they are sent as JSON (an empty object).
+# verify and delete take no fields; as every write, they are sent as JSON: an empty object (delete:
+# or no body at all).
 NO_FIELDS = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+NO_FIELDS_OPTIONAL = {**NO_FIELDS, "required": False}
 EXAMPLE = {"btcEth": {"summary": "Two pairs, hourly and daily, frozen", "value": {
     "name": "btc-eth-nov", "exchange": "kraken", "symbols": ["BTC/USD", "ETH/USD"], "timeframes": ["1h", "1d"],
     "start_timestamp": "2026-11-01T00:00:00Z", "end_timestamp": "2026-11-20T00:00:00Z"}}}
@@ -59,8 +61,8 @@ def paths() -> dict:
                              {400: BAD_ID, 404: "No such dataset"}, parameters=[DATASET_ID]),
             "delete": operation("deleteDataset", "Delete a dataset; its files go with it unless another dataset"
                                                  " shares them", {200: json_answer("Deleted", ref(DatasetDeleted))},
-                                {400: BAD_ID, 404: "No such dataset"}, write=True, parameters=[DATASET_ID],
-                                requestBody=NO_FIELDS)},
+                                {400: f"{BAD_ID}, or a body that is not a JSON object", 404: "No such dataset"},
+                                write=True, parameters=[DATASET_ID], requestBody=NO_FIELDS_OPTIONAL)},
         "/api/datasets/{id}/manifest.json": {"get": operation(
             "getDatasetManifest", "The manifest alone", {200: json_answer("The manifest", ref(DatasetManifest))},
             {400: BAD_ID, 404: "No such dataset"}, parameters=[DATASET_ID])},
@@ -77,5 +79,6 @@ def paths() -> dict:
         "/api/datasets/{id}/verify": {"post": operation(
             "verifyDataset", "Read every file back and hash it against the manifest",
             {200: json_answer("The outcome, per file", ref(DatasetVerification))},
-            {400: BAD_ID, 404: "No such dataset"}, write=True, parameters=[DATASET_ID], requestBody=NO_FIELDS)},
+            {400: f"{BAD_ID}, or a body that is not a JSON object", 404: "No such dataset"}, write=True,
+            parameters=[DATASET_ID], requestBody=NO_FIELDS)},
     }

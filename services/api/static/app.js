@@ -196,7 +196,8 @@ function jobCard(job) {
     el("p", { class: "summary" }, ""),
     el("p", { class: "validation", hidden: "" }, ""),
     el("p", { class: "error", hidden: "" }, ""),
-    el("p", { class: "actions" }, ...jobActions(job)));
+    el("p", { class: "actions" }, ...jobActions(job)),
+    el("div", { class: "dataset", hidden: "" }));
   return card;
 }
 
@@ -257,7 +258,9 @@ function jobActions(job) {
   if (job.status === "completed") {
     return [button("download-parquet", "Download Parquet", () => download(job, "parquet")), " ",
       button("download-csv", "Download CSV", () => download(job, "csv")), " ",
-      button("validate", "Run validation", () => validate(job))];
+      button("validate", "Run validation", () => validate(job)), " ",
+      button("link-dataset", "Link to RL dataset", () => linkDataset($(`job-${job.id}`).querySelector(".dataset"),
+        job.exchange, job.symbol, job.timeframe, job.start_timestamp, job.end_timestamp))];
   }
   if ((job.status === "failed" || job.status === "cancelled") && !job.parent_id) {
     return [button("resume", "Resume", () => resume(job))];
@@ -388,7 +391,10 @@ function coverageRow(row) {
     el("td", {},
       el("button", { type: "button", class: "refresh", onclick: () => submit(refreshJob(row)) }, "Refresh"),
       " ",
-      el("button", { type: "button", class: "prefill", onclick: () => prefill(row) }, "Extend")));
+      el("button", { type: "button", class: "prefill", onclick: () => prefill(row) }, "Extend"),
+      " ",
+      el("button", { type: "button", class: "link-dataset", onclick: () => linkDataset($("dataset"), row.exchange,
+        row.symbol, row.timeframe, row.start_timestamp, row.end_timestamp) }, "Link to RL dataset")));
 }
 
 // "Extend": the form picks up where the stored data ends.
@@ -403,6 +409,34 @@ async function loadCoverage() {
   const rows = await api(`/api/data-coverage?exchange=${encodeURIComponent($("exchange").value)}`);
   $("coverage-rows").replaceChildren(...(rows.length ? rows.map(coverageRow)
     : [el("tr", {}, el("td", { colspan: 9 }, "nothing stored yet"))]));
+}
+
+// --- datasets: "Link to RL dataset" -----------------------------------------------------------
+
+// The frozen snapshot of a range: created, or the one with the same content found (the API answers
+// both alike); a range with parts not stored is refused with the API's reason.
+async function linkDataset(target, exchange, symbol, timeframe, start, end) {
+  const name = `${symbol} ${timeframe} ${start} to ${end}`.slice(0, 64);
+  const body = await busy(() => api("/api/datasets", { name, exchange, symbols: [symbol], timeframes: [timeframe],
+    start_timestamp: start, end_timestamp: end }));
+  if (!body) return;
+  target.replaceChildren(datasetBox(body));
+  target.hidden = false;
+}
+
+function datasetBox({ dataset, created }) {
+  const files = dataset.manifest.files;
+  const rows = files.reduce((n, f) => n + f.rows, 0);
+  const sources = ["zip", "trades", "rest"].map((s) => `${s} ${count(files.reduce((n, f) => n + f.sources[s], 0))}`);
+  const snippet = el("pre", { class: "snippet" }, dataset.snippets.polars);
+  const library = el("select", { class: "snippet-library", onchange: () => { snippet.textContent = dataset.snippets[library.value]; } },
+    ...Object.keys(dataset.snippets).map((k) => el("option", { value: k }, k)));
+  return el("div", {},
+    el("p", {}, `Dataset ${created ? "created" : "found (same content)"}: `, el("code", { class: "dataset-id" }, dataset.id)),
+    el("p", { class: "manifest" }, `${files.length} file(s), ${count(rows)} candles (${sources.join(", ")}), `,
+      `${when(dataset.manifest.request.start_timestamp)} → ${when(dataset.manifest.request.end_timestamp)}; `,
+      el("a", { href: dataset.manifest_url, target: "_blank" }, "manifest")),
+    el("label", {}, "Load with ", library), snippet);
 }
 
 // --- start ------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ in the same run. Pass --quick for a smoke run on small files."""
 
 import sys
 
-from bench import rebuild_dump, rest_rebuild, shared_budget, zip_parquet
+from bench import candles_query, rebuild_dump, rest_rebuild, shared_budget, zip_parquet
 
 
 def main() -> None:
@@ -18,6 +18,9 @@ def main() -> None:
     print("\n== one Kraken budget: 3 rebuilder replicas and a stream of dry runs at Kraken's limit (simulator) ==",
           flush=True)
     shared_budget.main(quick)
+    print("\n== candles query: 5 years of 1m candles streamed, the API's memory and its other answers meanwhile ==",
+          flush=True)
+    candles_query.main(quick)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
-from services.api import actions, candles, chart, contracts, jobs, meta, stream
+from services.api import actions, candles, chart, contracts, jobs, meta, query, stream
 from services.api.datasets import handlers as datasets
 from services.api.docs import add_docs
 from services.api.errors import json_errors
@@ -54,6 +54,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post("/api/data-jobs/{id}/actions", actions.job_action)
     app.router.add_get("/api/data-jobs/{id}/candles", candles.job_candles)
     app.router.add_get("/api/data-jobs/{id}/candles/quality.json", candles.job_quality)
+    app.router.add_get("/api/candles", query.candles_query)
+    app.router.add_get("/api/candles/quality.json", query.candles_quality)
     app.router.add_post("/api/datasets", datasets.create_dataset)
     app.router.add_get("/api/datasets", datasets.list_datasets)
     app.router.add_get("/api/datasets/{id}", datasets.get_dataset)

@@ -29,18 +29,24 @@ from shared.jobs.submission import command_of
 from shared.lake.layout import symbol_dir
 from shared.lake.reading import read_years
 from shared.lake.schema import PARQUET_OPTIONS, SCHEMA
-from shared.lake.timeframes import ISO_FORMAT
 
 CHUNK_BYTES = 1 << 20
 CSV_SLICE_ROWS = 20_000  # about 1.5 MB of CSV
 TYPES = {"parquet": "application/vnd.apache.parquet", "csv": "text/csv"}
 
 
+def iso_text(ts: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Candle times as ISO_FORMAT text. Candles open on whole seconds, and Arrow writes a timestamp in
+    seconds without a zone as `YYYY-MM-DD HH:MM:SS`: some fifteen times faster than strftime, which
+    looks the zone up for every value."""
+    naive = pc.cast(pc.cast(ts, pa.timestamp("s", tz="UTC"), safe=False), pa.timestamp("s"))
+    text = pc.replace_substring(pc.cast(naive, pa.string()), " ", "T")
+    return pc.binary_join_element_wise(text, "Z", "")
+
+
 def as_csv(table: pa.Table) -> bytes:
     """ISO-8601 UTC times, the rest as stored; vwap and trades empty where unknown."""
-    # Candles open on whole seconds; in seconds, %S prints no fraction.
-    seconds = pc.cast(table.column("ts"), pa.timestamp("s", tz="UTC"), safe=False)
-    text = pc.strftime(seconds, format=ISO_FORMAT)
+    text = iso_text(table.column("ts"))
     sink = io.BytesIO()
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     pacsv.write_csv(table.set_column(0, "ts", text), sink, options)

@@ -18,6 +18,7 @@ from services.api.openapi.parts import REF
 from services.api.requests import JobRequest
 from services.api.responses.actions import Cancelled, Downloads, ValidationAsked
 from services.api.responses.base import ErrorBody
+from services.api.responses.candles import CandlesAnswer
 from services.api.responses.chart import Chart
 from services.api.responses.jobs import JobCreated, JobSummary, JobView
 from services.api.responses.meta import (
@@ -36,8 +37,8 @@ from shared.exports.report import QualityReport
 
 REQUESTS = [JobRequest, ActionRequest, DatasetRequest]
 ANSWERS = [ErrorBody, JobCreated, JobSummary, JobView, FetchDryRun, RebuildDryRun, BatchDryRun, ValidationAsked,
-           Downloads, Cancelled, CoverageRow, IntervalsPage, Chart, Exchange, DumpFile, Market, Health, Readiness,
-           EventTypes, QualityReport, *datasets.ANSWERS, *jobs.ENVELOPES.values()]
+           Downloads, Cancelled, CoverageRow, IntervalsPage, Chart, CandlesAnswer, Exchange, DumpFile, Market, Health,
+           Readiness, EventTypes, QualityReport, *datasets.ANSWERS, *jobs.ENVELOPES.values()]
 SECURITY = {"bearer": {
     "type": "http", "scheme": "bearer",
     "description": "`Authorization: Bearer <API_TOKEN>`, needed on /api/* (but the contracts) when the server"

@@ -6,9 +6,12 @@ from __future__ import annotations
 from aiohttp.web_fileresponse import CONTENT_TYPES
 
 from services.api.docs import PAGES
+from services.api.openapi.jobs import CANDLES, QUALITY_LINK
 from services.api.openapi.parts import array, json_answer, operation, query, ref
 from services.api.page import FILES
 from services.api.params import ChartQuery, CoverageQuery, IntervalsQuery, MarketsQuery
+from services.api.query import CandlesRangeQuery
+from services.api.responses.candles import CandlesAnswer
 from services.api.responses.chart import Chart
 from services.api.responses.meta import (
     CoverageRow,
@@ -20,6 +23,10 @@ from services.api.responses.meta import (
     Market,
     Readiness,
 )
+from shared.exports.report import QualityReport
+
+QUERY_REFUSALS = {400: None, 404: "No candles of that symbol and timeframe are stored",
+                  422: "An unknown exchange, or an end not after the start"}
 
 
 def _contract(kind: str, version: str) -> dict:
@@ -28,6 +35,21 @@ def _contract(kind: str, version: str) -> dict:
 
 def _metadata() -> dict:
     return {
+        "/api/candles": {"get": operation(
+            "getCandles", "Stored candles of any range, independent of any job, as one file: the range asked"
+                          " for within what the lake holds, streamed", {200: {
+                "description": "The candles (format: parquet, csv or json) with the quality report of the range:"
+                               " a Parquet file in its key-value metadata (`candles.quality`), JSON in `quality`",
+                "content": {**CANDLES, "application/json": {"schema": ref(CandlesAnswer)}},
+                "headers": {"Content-Disposition": {"required": True, "schema": {"type": "string"}},
+                            "Link": QUALITY_LINK}}},
+            QUERY_REFUSALS, parameters=query(CandlesRangeQuery))},
+        "/api/candles/quality.json": {"get": operation(
+            "getCandlesQuality", "The quality report of the range GET /api/candles answers for the same"
+                                 " parameters (format aside): conventions, the validation summary and the ledger's"
+                                 " intervals",
+            {200: json_answer("The report (the sidecar of a download, the only one a CSV has)", ref(QualityReport))},
+            QUERY_REFUSALS, parameters=query(CandlesRangeQuery))},
         "/api/data-coverage": {"get": operation(
             "getCoverage", "What is stored per timeframe, with a timeline of the ledger's states (data by"
                            " source, no_trades, missing) of a bounded number of segments",

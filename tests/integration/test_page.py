@@ -177,3 +177,14 @@ async def test_the_coverage_timeline_shows_the_ledger_and_a_missing_stretch_fill
     assert await page.input_value("#end") == gap["end_timestamp"][:16]
     assert await page.input_value("#symbol") == "ETH/USD" and await page.input_value("#timeframe") == "1d"
     await page.screenshot(path=str(system.log_dir / "coverage-timeline.png"), full_page=True)
+
+
+async def test_a_plan_with_nothing_to_do_says_so_and_fetch_stays_disabled(page, system):
+    """Bug 4: "Extend" on a 1d row pre-filled a range with nothing to do, and Fetch still submitted it."""
+    today = NOW.replace(hour=0, minute=0)
+    await fill(page, symbol="BTC/USD", timeframe="1d", start=today, end=NOW)
+    await page.click("#preview")
+    await expect(page.locator("#plan-warning")).to_contain_text("Nothing to do")
+    await expect(page.locator("#fetch")).to_be_disabled()
+    await page.fill("#start", local(today - timedelta(days=3)))  # a range with work in it again
+    await expect(page.locator("#fetch")).to_be_enabled()

@@ -25,7 +25,9 @@ RANGES = [(datetime.fromisoformat("2026-11-12T03:17:00+00:00"), NOW - timedelta(
 @pytest.fixture(scope="module")
 async def counted(simulator, tmp_path_factory):
     folder = tmp_path_factory.mktemp("trading-history")
-    simulator.write_dumps(folder, names=(Q3,), pairs=["BTC/USD"])
+    # The file is named for the whole quarter, and so holds it for the planner and the rebuilder; its rows
+    # start two days before the quarter's end, to keep the rebuild over it small.
+    simulator.write_dumps(folder, names=(Q3,), pairs=["BTC/USD"], start="2026-09-29T00:00:00Z")
     async with isolated_system(simulator.url, tmp_path_factory, KRAKEN_TRADES_SOURCE=str(folder),
                                REBUILD_CONFIRM_CALLS="100000") as system:
         yield system
@@ -106,7 +108,7 @@ async def test_a_dump_in_the_middle_of_the_range_is_used_too(counted, simulator)
     assert [(s["kind"], s["dump"]) for s in segments] == [("trades", None), ("trades", Q3), ("trades", None)]
     assert (segments[1]["start_timestamp"], segments[1]["end_timestamp"]) == (iso(Q3_START), iso(Q3_END))
     outside = simulator.trades("BTC/USD", ns(start), ns(Q3_START)).n + simulator.trades("BTC/USD", ns(Q3_END), ns(end)).n
-    assert trades_calls(preview["plan"]) <= outside // 1000 + 4  # the quarter's 200,000-odd trades cost none
+    assert trades_calls(preview["plan"]) <= outside // 1000 + 4  # the quarter's trades cost none
     before = simulator.stats().get("Trades", 0)
     view, _ = await run_job(counted.api, payload)
     assert view["status"] == "completed", (view, counted.logs())
@@ -122,5 +124,32 @@ async def test_a_plan_with_nothing_to_do_says_so(counted):
                                        "start_timestamp": iso(today), "end_timestamp": iso(NOW), "options": {}})
     assert body["nothing_to_do"] is True and body["plan"]["segments"] == [] and not body["needs_confirm"]
     assert body["message"] == "Nothing to do: the range holds no whole 1d candle that has closed"
-    busy = await dry_run(counted.api, fetch_request(NOW - timedelta(days=2), NOW - timedelta(days=1)))
+    held = await dry_run(counted.api, fetch_request(*RANGES[0]))  # fetched by the first test
+    assert held["nothing_to_do"] is True and held["message"] == "Nothing to do: the lake holds the whole range already"
+    busy = await dry_run(counted.api, fetch_request(NOW - timedelta(days=26), NOW - timedelta(days=25)))
     assert busy["nothing_to_do"] is False and busy["message"].startswith("1 segment(s)")
+
+
+async def test_a_trade_rebuild_reads_a_dump_in_the_middle_of_its_range(counted, simulator):
+    """Bug 8 for a rebuild job itself: the quarter in its middle is read from the file, the parts around
+    it paged from Kraken, as its estimate said; every trade of the range once."""
+    start, end = Q3_START - timedelta(hours=6), Q3_END + timedelta(hours=5)  # the file's rows: from 09-29 on
+    payload = {"job_type": "trade_rebuild", "exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h",
+               "start_timestamp": iso(start), "end_timestamp": iso(end), "options": {"timeframes": []}}
+    preview = await dry_run(counted.api, payload)
+    estimate = preview["estimate"]
+    assert [p["file"] for p in estimate["dump_parts"]] == [Q3] and estimate["dump_part"] is None
+    outside = [simulator.trades("BTC/USD", ns(start), ns(Q3_START)).n, simulator.trades("BTC/USD", ns(Q3_END), ns(end)).n]
+    # Both parts lie in days the 1d counts reach and cut: each counts its day's share in proportion.
+    cut_days = [simulator.trades("BTC/USD", ns(d), ns(d + timedelta(days=1))).n for d in (Q3_START - timedelta(days=1), Q3_END)]
+    assert abs(estimate["trades"] - sum(outside)) <= sum(cut_days), (estimate, outside, cut_days)
+    assert estimate["calls"] == sum(n // 1000 + 1 for n in outside)  # one paging before the file, one after
+    before = simulator.stats().get("Trades", 0)
+    view, events = await run_job(counted.api, payload)
+    assert view["status"] == "completed", (view, counted.logs())
+    made = simulator.stats().get("Trades", 0) - before
+    fetched = next(e["data"] for e in events if e["type"] == "job.fetched")
+    in_file = simulator.trades("BTC/USD", ns(Q3_END - timedelta(days=2)), ns(Q3_END)).n
+    assert fetched["dump_trades"] == in_file and fetched["trades"] == in_file + sum(outside)
+    print(f"exact plan of a rebuild across {Q3}: planned {estimate['calls']} Trades calls, made {made}")
+    assert abs(made - estimate["calls"]) <= 2

@@ -57,17 +57,22 @@ class DumpPart(Answer):
     calls: Literal[0]
 
 
+class DumpStretchPart(DumpPart):
+    file: str
+
+
 class RebuildEstimate(Answer):
     trades: int
     calls: int
     seconds: float
-    start_timestamp: Time = Field(description="where the Trades API takes over")
+    start_timestamp: Time = Field(description="where the Trades API takes over (first)")
     end_timestamp: Time
     density_per_hour: float = Field(description="trades per hour over the part the Trades API pages")
     counted_from: list[str] = Field(description="the OHLC intervals whose trade counts the estimate read, finest"
                                                 " first (1h, 1d, 1w, 15d)")
     ohlc_calls: int = Field(description="OHLC calls this estimate made: none when the kept counts reach")
-    dump_part: DumpPart | None
+    dump_part: DumpPart | None = Field(description="the part a trading-history dump holds from the start on")
+    dump_parts: list[DumpStretchPart] = Field(description="every part trading-history dumps hold, wherever it lies")
 
 
 class DryRun(Answer):

@@ -19,10 +19,3 @@ async def known_stretches(pool: asyncpg.Pool, source: str | None, exchange: str,
     if is_csv_source(source):
         return await asyncio.to_thread(csv_stretches, source, altname, start_ms, end_ms, skip_gaps)
     return await dump_stretches(pool, exchange, symbol, start_ms, end_ms, skip_gaps=skip_gaps)
-
-
-async def dump_end_ms(pool: asyncpg.Pool, source: str | None, exchange: str, symbol: str, altname: str,
-                      start_ms: int, end_ms: int) -> int | None:
-    """Where the Trades API must take over from (None when no dump holds the start of the range)."""
-    stretches = await known_stretches(pool, source, exchange, symbol, altname, start_ms, end_ms)
-    return stretches[-1].end_ms if stretches else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.lake.timeframes import iso
-from shared.planning.cost import api_part, estimate
+from shared.planning.cost import api_part, api_parts, estimate
 from shared.planning.trade_counts import CountWindow, TradeCounts, trades_calls
 
 H = 3_600_000
@@ -27,3 +27,10 @@ def test_the_dump_part_costs_nothing_and_moves_where_the_api_starts():
     start, part = api_part(0, 10 * H, 4 * H)
     assert start == 4 * H and part == {"start_timestamp": iso(0), "end_timestamp": iso(4 * H), "calls": 0}
     assert api_part(0, 10 * H, 20 * H)[0] == 10 * H  # the dump holds it all: nothing for the API
+
+
+def test_the_trades_api_pages_around_every_dump_stretch_wherever_it_lies():
+    assert api_parts(0, 10 * H, []) == [(0, 10 * H)]
+    assert api_parts(0, 10 * H, [(4 * H, 6 * H)]) == [(0, 4 * H), (6 * H, 10 * H)]
+    assert api_parts(0, 10 * H, [(0, 3 * H), (3 * H, 5 * H), (8 * H, 10 * H)]) == [(5 * H, 8 * H)]
+    assert api_parts(0, 10 * H, [(0, 10 * H)]) == []

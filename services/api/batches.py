@@ -58,7 +58,7 @@ async def submit_batch(request: web.Request, req: JobRequest, resumed_from: UUID
                 start, end = await batch_range(pool, client, req)
             check_range(req, settings, start, end, batch=True)
             if req.options.dry_run:
-                plans = await plan_batch(pool, client, settings, spec_of(req, start, end), sample=True)
+                plans = await plan_batch(pool, client, settings, spec_of(req, start, end))
                 return web.json_response(dry_run_body(req, start, end, plans, settings))
     check_range(req, settings, start, end, batch=True)
     options = {**req.options.model_dump(), "batch": {"symbols": req.markets, "timeframes": req.asked_timeframes},

@@ -17,10 +17,10 @@ from shared.lake.timeframes import from_ms, iso, millis, to_ms
 from shared.ledger import intervals as ledger
 from shared.ledger import store as ledger_store
 from shared.planning.confirm import needs_confirm, refusal
-from shared.planning.cost import estimate_after_dump, estimate_plan_trades
+from shared.planning.cost import estimate_after_dump
 from shared.planning.inputs import Scope, dump_extents, plan_scope
 from shared.planning.planner import earliest_start
-from shared.planning.summary import summarize
+from shared.planning.summary import describe, summarize
 from shared.platform.settings import Settings
 
 FAR = 2**45  # ms: beyond any candle
@@ -98,24 +98,29 @@ async def resolve_range(pool: asyncpg.Pool, client: ExchangeClient, req: JobRequ
 
 async def preview(pool: asyncpg.Pool, client: ExchangeClient, settings: Settings, req: JobRequest,
                   start: datetime, end: datetime) -> dict:
-    """The plan and its cost. A rebuild samples Kraken's Trades near both ends of its range."""
-    rate = settings.kraken_rate_limit_ms / 1000
+    """The plan and its cost: a rebuild's Trades calls from Kraken's OHLC trade counts (kept, so a
+    second preview of the same range asks Kraken for none)."""
     start_ms, end_ms = to_ms(start), to_ms(end)
     if req.job_type == "trade_rebuild":
         # A rebuild's Trades calls: the trading-history dump's part costs none.
         estimate = await estimate_after_dump(pool, client, settings, req.exchange, req.symbol, start_ms,
                                              end_ms)
-        return {"job_type": "trade_rebuild", "estimate": estimate, "calls": estimate["calls"]}
-    scope = scope_of(req, start_ms, end_ms)
-    segments = await plan_scope(pool, client, scope, rate_limit_s=rate)
-    sample = await estimate_plan_trades(pool, client, settings, req.exchange, req.symbol, segments)
-    if sample is not None:
-        # The density of the part the Trades API must fetch (none where the trading-history dump
-        # holds it all), spread over every trades segment.
-        segments = await plan_scope(pool, client, scope, rate_limit_s=rate,
-                                    trades_per_ms=sample["density_per_hour"] / 3_600_000)
-    summary = summarize(segments)
-    return {"job_type": "fetch", "plan": summary, "calls": summary["totals"]["calls"]}
+        idle = end_ms <= start_ms
+        return {"job_type": "trade_rebuild", "estimate": estimate, "calls": estimate["calls"],
+                "nothing_to_do": idle, "message": "Nothing to do: the range is empty" if idle else
+                f"About {estimate['trades']:,} trades to page from Kraken's Trades API"}
+    planned = await plan_scope(pool, client, settings, scope_of(req, start_ms, end_ms))
+    summary = summarize(planned.segments)
+    idle = all(s.kind == "covered" for s in planned.segments)
+    return {"job_type": "fetch", "plan": summary, "calls": summary["totals"]["calls"],
+            "count_calls": planned.count_calls, "nothing_to_do": idle,
+            "message": nothing_to_do(req, planned.segments) if idle else describe(planned.segments)}
+
+
+def nothing_to_do(req: JobRequest, segments: list) -> str:
+    if not segments:
+        return f"Nothing to do: the range holds no whole {req.timeframe} candle that has closed"
+    return "Nothing to do: the lake holds the whole range already"
 
 
 def check_cost(req: JobRequest, settings: Settings, cost: dict) -> None:
@@ -128,4 +133,4 @@ def dry_run_body(req: JobRequest, start: datetime, end: datetime, cost: dict, se
     return answer(DRY_RUN.validate_python({
         "dry_run": True, "exchange": req.exchange, "symbol": req.symbol, "timeframe": req.timeframe,
         "start_timestamp": start, "end_timestamp": end,
-        "needs_confirm": needs_confirm(cost["calls"], settings), **cost}))
+        "needs_confirm": needs_confirm(cost["calls"], settings) and not cost["nothing_to_do"], **cost}))

@@ -75,7 +75,7 @@ async def _plan(rt: Runtime, client: ExchangeClient, cmd: JobCommand) -> Childre
     if stored is not None:
         return stored
     confirmed = bool(cmd.options.get("confirm"))
-    plans = await plan_batch(rt.pool, client, rt.settings, spec_of(cmd), sample=not confirmed)
+    plans = await plan_batch(rt.pool, client, rt.settings, spec_of(cmd))
     summary = totals(plans)
     if (reason := refusal(summary["calls"], confirmed, rt.settings, "the batch needs")) is not None:
         raise PermanentError(reason)

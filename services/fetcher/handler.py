@@ -83,7 +83,7 @@ async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
         if cmd.options.get("batch"):
             return await on_batch(rt, cmd, client)
         segments = await planned(rt, client, cmd)
-        await check_cost(rt, client, cmd, segments)
+        check_cost(rt, cmd, segments)
         for i, seg in enumerate(segments, 1):
             await stop_if_ended(rt.events, cmd.job_id)
             await run_segment(rt, storage, client, cmd, seg, out)

@@ -11,10 +11,9 @@ from shared.kraken.client import ExchangeClient
 from shared.kraken.constants import DUMP_INTERVAL
 from shared.kraken.dumps.ohlcvt import member_name
 from shared.planning.confirm import refusal
-from shared.planning.cost import estimate_plan_trades
 from shared.planning.inputs import Scope, plan_scope
 from shared.planning.planner import Segment
-from shared.planning.summary import summarize
+from shared.planning.summary import describe, summarize
 from shared.platform.errors import PermanentError
 from shared.service.runtime import Runtime
 
@@ -24,22 +23,15 @@ def scope_of(cmd: JobCommand) -> Scope:
                  bool(cmd.options.get("seed_from_zip", True)))
 
 
-def describe(segments: list[Segment]) -> str:
-    if not segments:
-        return "Plan: nothing to do (the range holds no whole candle)"
-    totals = summarize(segments)["totals"]
-    return (f"Plan: {len(segments)} segment(s) ({', '.join(s.kind for s in segments)}); about"
-            f" {totals['calls']} exchange call(s), {totals['seconds']:.0f} s")
-
-
 async def planned(rt: Runtime, client: ExchangeClient, cmd: JobCommand) -> list[Segment]:
     stored = await rt.events.find(cmd.job_id, JobPlanned, "planned")
     if stored is not None:
         return [Segment(**s) for s in stored.segments_raw]
-    segments = await plan_scope(rt.pool, client, scope_of(cmd), rate_limit_s=rt.settings.kraken_rate_limit_ms / 1000)
+    segments = (await plan_scope(rt.pool, client, rt.settings, scope_of(cmd))).segments
     await rt.events.emit(cmd.job_id, JobPlanned(**summarize(segments), segments_raw=[asdict(s) for s in segments]),
                          dedup_key="planned")
-    await rt.events.emit(cmd.job_id, JobMessage(text=describe(segments), level="info"), dedup_key="plan-message")
+    await rt.events.emit(cmd.job_id, JobMessage(text=f"Plan: {describe(segments)}", level="info"),
+                         dedup_key="plan-message")
     missing = await missing_member(rt, cmd, segments)
     if missing:
         await rt.events.emit(cmd.job_id, JobMessage(text=missing, level="warning"), dedup_key="no-member")
@@ -62,16 +54,11 @@ async def missing_member(rt: Runtime, cmd: JobCommand, segments: list[Segment]) 
             " instead")
 
 
-async def check_cost(rt: Runtime, client: ExchangeClient, cmd: JobCommand, segments: list[Segment]) -> None:
-    """A plan whose trade rebuilds would take longer than the confirm limit allows runs only when the
-    job was confirmed: the estimate samples Kraken's Trades near both ends of the part of the rebuild
-    range that the trading-history dump does not hold."""
-    confirmed = bool(cmd.options.get("confirm"))
-    if confirmed:
-        return  # sampling Kraken's Trades would cost calls for nothing
-    estimate = await estimate_plan_trades(rt.pool, client, rt.settings, cmd.exchange, cmd.symbol, segments)
-    if estimate is None:
-        return
-    what = f"the plan rebuilds {estimate['trades']} trades from Kraken's Trades API, which needs"
-    if (reason := refusal(estimate["calls"], confirmed, rt.settings, what)) is not None:
+def check_cost(rt: Runtime, cmd: JobCommand, segments: list[Segment]) -> None:
+    """A plan whose calls pass the confirm limit runs only when the job was confirmed. The plan's
+    trades segments are costed already, from Kraken's OHLC trade counts: checking asks Kraken nothing."""
+    totals = summarize(segments)["totals"]
+    trades = sum(s.trades for s in segments if s.kind == "trades")
+    what = f"the plan rebuilds {trades:,} trades from Kraken's Trades API, which needs"
+    if (reason := refusal(totals["calls"], bool(cmd.options.get("confirm")), rt.settings, what)) is not None:
         raise PermanentError(reason)

@@ -1,5 +1,5 @@
-"""Where a rebuild stands in Kraken's trades: the rows taken from each trading-history dump file, then
-the Trades API's own nanosecond cursor, and the trades and calls counted on the way."""
+"""Where a rebuild stands in Kraken's trades: the rows taken from each trading-history dump file, the
+Trades API's own nanosecond cursor between and after them, and the trades and calls counted on the way."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ class Cursor:
     calls: int = 0
     dump_rows: dict[str, int] = field(default_factory=dict)  # trades taken from each dump file so far
     dumps_done: bool = False    # the dump part is imported; the API part follows
+    later_done: list[str] = field(default_factory=list)  # dump files further in the range, read whole
     finished: bool = False      # every page is read and the last candles are sent
 
     @classmethod
@@ -40,6 +41,11 @@ class Cursor:
         """The dumps are imported up to at_ms: Kraken's Trades API goes on from there."""
         self.dumps_done = True
         self.since = start_cursor(at_ms)
+
+    def later_read(self, file: str, end_ms: int) -> None:
+        """A dump file further in the range is read: Kraken's Trades API goes on from its end."""
+        self.later_done.append(file)
+        self.since = start_cursor(end_ms)
 
     def to_saved(self) -> Saved:
         return Saved(asdict(self))

@@ -1,5 +1,6 @@
 """Importing the trading-history dump's part of a rebuild, a chunk at a time, checkpointed after each
-chunk; then handing over to Kraken's Trades API exactly where the dump ends."""
+chunk; then handing over to Kraken's Trades API exactly where the dump ends. A dump file further in
+the range (a cached quarter in the middle of a long rebuild) is read too, where the paging reaches it."""
 
 from __future__ import annotations
 
@@ -73,3 +74,23 @@ async def import_dumps(rt: Runtime, storage: Storage, cmd: JobCommand, cursor: C
                      f" ({cursor.dump_trades} trades); continuing from Kraken's Trades API",
                 level="info"), dedup_key="handover")
     return handover
+
+
+async def later_dumps(rt: Runtime, cmd: JobCommand, altname: str, after_ms: int) -> list[DumpStretch]:
+    """The dump stretches of the range that start after the API took over at after_ms."""
+    found = await known_stretches(rt.pool, rt.settings.kraken_trades_source, cmd.exchange, cmd.symbol, altname,
+                                  after_ms, cmd.end_ms, skip_gaps=True)
+    return [s for s in found if s.start_ms > after_ms]
+
+
+async def import_later(rt: Runtime, storage: Storage, cmd: JobCommand, cursor: Cursor, stretch: DumpStretch,
+                       on_chunk: OnChunk) -> None:
+    """Reads a dump file further in the range (on from what a restart had read of it already)."""
+    await _import(storage, stretch, cursor, on_chunk, rt.settings.rebuild_dump_chunk_rows)
+    cursor.later_read(stretch.name, stretch.end_ms)
+    log.info("dump.imported", job_id=str(cmd.job_id), files=[stretch.name], trades=cursor.dump_rows.get(stretch.name, 0),
+             handover=iso(stretch.end_ms))
+    await rt.events.emit(cmd.job_id, JobMessage(
+        text=f"The trading-history dump {stretch.name} covers {iso(stretch.start_ms)} to {iso(stretch.end_ms)}"
+             f" ({cursor.dump_rows.get(stretch.name, 0)} trades); read from it, not from Kraken's Trades API",
+        level="info"), dedup_key=f"later-dump:{stretch.name}")

@@ -1,5 +1,5 @@
 """One trade_rebuild job run on from its checkpoint: the trading-history dump's trades first (where one
-is cached), then Kraken's Trades pages; each chunk or page fed to the aggregator, the closed candles sent,
+is cached), then Kraken's Trades pages (and any dump file further in the range, where they reach it); each chunk or page fed to the aggregator, the closed candles sent,
 the raw trades kept, and the checkpoint saved; at the end the candles are held against Kraken's own."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pyarrow as pa
 from services.rebuilder import checkpoint
 from services.rebuilder.checkpoint import Checkpoint
 from services.rebuilder.dump_check import DumpCheck
-from services.rebuilder.dump_import import import_dumps
+from services.rebuilder.dump_import import import_dumps, import_later, later_dumps
 from services.rebuilder.ohlc_check import check_against_ohlc
 from services.rebuilder.progress import report
 from services.rebuilder.rebuild import page_trades
@@ -21,6 +21,7 @@ from services.rebuilder.trade_store import write_flush
 from shared.jobs.commands import JobCommand
 from shared.jobs.events.payloads import JobMessage
 from shared.jobs.lifecycle import stop_if_ended
+from shared.kraken.answers import Market
 from shared.kraken.budget import budget_for
 from shared.kraken.client import ExchangeClient
 from shared.kraken.constants import NS_PER_MS
@@ -55,11 +56,28 @@ class Rebuild:
                 if handover is not None and handover >= cmd.end_ms:
                     await self.feed(NO_TRADES, cmd.end_ms, True)
             if not cursor.finished:
+                await self.page_to_later_dumps(client, market, handover or cmd.start_ms)
+            if not cursor.finished:
                 await page_trades(client, market.id, cursor, cmd.end_ms, self.on_page)
             comparisons = {}
             if cmd.options.get("compare_with_ohlc", True):
                 comparisons = await check_against_ohlc(client, cmd, self.state.recent, market.id, self.notify)
             return comparisons, await self.dump_check.tell(self.notify)
+
+    async def page_to_later_dumps(self, client: ExchangeClient, market: Market, after_ms: int) -> None:
+        """Pages Kraken's Trades up to each dump file further in the range, then reads that file."""
+        cursor = self.state.cursor
+        for stretch in await later_dumps(self.rt, self.cmd, market.altname, after_ms):
+            if stretch.name in cursor.later_done:
+                continue
+            if not cursor.dump_rows.get(stretch.name):  # a restart inside the file goes on reading it
+
+                async def on_page(trades: pa.Table, done: bool) -> None:
+                    await self.feed(trades, int(cursor.since) // NS_PER_MS, False)  # the range goes on
+
+                await page_trades(client, market.id, cursor, stretch.start_ms, on_page)
+            await import_later(self.rt, self.storage, self.cmd, cursor, stretch, self.on_chunk)
+            await self.feed(NO_TRADES, stretch.end_ms, stretch.end_ms >= self.cmd.end_ms)
 
     async def on_chunk(self, trades: pl.DataFrame, reached_ms: int) -> None:
         await self.feed(trades, reached_ms, False)

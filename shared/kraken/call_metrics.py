@@ -6,6 +6,7 @@ network, a timeout, an unreadable answer); `refused` (Kraken said no, which aski
 
 from __future__ import annotations
 
+import functools
 import time
 from contextlib import contextmanager
 
@@ -65,6 +66,7 @@ def meter_rate_limit_waits(exchange: ccxt.Exchange) -> None:
     budget's turn, or ccxt's own spacing without one)."""
     throttle = exchange.throttle
 
+    @functools.wraps(throttle)
     async def timed(cost=None):
         started = time.perf_counter()
         try:

@@ -28,7 +28,7 @@ async def history_start(pool: asyncpg.Pool, exchange: str, symbol: str, timefram
 
 
 async def _symbol_children(pool: asyncpg.Pool, client: ExchangeClient, settings: Settings, spec: BatchSpec,
-                           symbol: str, now_ms: int, sample: bool) -> list[ChildPlan]:
+                           symbol: str, now_ms: int) -> list[ChildPlan]:
     rate = settings.kraken_rate_limit_ms / 1000
     planned, spans = [], []
     for tf in spec.timeframes:
@@ -36,25 +36,24 @@ async def _symbol_children(pool: asyncpg.Pool, client: ExchangeClient, settings:
         if spec.full_history:
             start = max(start, await history_start(pool, spec.exchange, symbol, tf, spec.seed_from_zip) or start)
         for lo, hi in pieces(start, spec.end_ms, tf, settings.max_range_days.get(tf)):
-            segments = await plan_scope(pool, client, Scope(spec.exchange, symbol, tf, lo, hi, spec.seed_from_zip),
-                                        rate_limit_s=rate, now_ms=now_ms)
+            scope = Scope(spec.exchange, symbol, tf, lo, hi, spec.seed_from_zip)
+            segments = (await plan_scope(pool, client, settings, scope, now_ms=now_ms)).segments
             planned.append((tf, lo, hi, segments))
             spans += [(tf, s.fetch_start_ms, s.fetch_end_ms) for s in segments if s.kind == "trades"]
     rebuilds = group_trades(spans)
     children = [fetch_child(symbol, tf, lo, hi, segments, rebuilds) for tf, lo, hi, segments in planned]
     for lo, hi, tfs in rebuilds:
-        calls = 1  # the density is unknown unless sampled: at least the call that ends the paging
-        if sample:
-            calls = (await estimate_after_dump(pool, client, settings, spec.exchange, symbol, lo, hi))["calls"]
+        # Kraken's own trade counts (kept: a second plan of the batch asks none again).
+        calls = (await estimate_after_dump(pool, client, settings, spec.exchange, symbol, lo, hi))["calls"]
         children.append(rebuild_child(symbol, lo, hi, tfs, calls, rate))
     return children
 
 
-async def plan_batch(pool: asyncpg.Pool, client: ExchangeClient, settings: Settings, spec: BatchSpec, *,
-                     sample: bool) -> list[ChildPlan]:
-    """The batch's children; `sample` estimates each rebuild's Trades calls with one page near each end."""
+async def plan_batch(pool: asyncpg.Pool, client: ExchangeClient, settings: Settings,
+                     spec: BatchSpec) -> list[ChildPlan]:
+    """The batch's children, each rebuild's Trades calls counted from Kraken's OHLC trade counts."""
     now_ms = await client.server_time_ms()
     children: list[ChildPlan] = []
     for symbol in spec.symbols:
-        children += await _symbol_children(pool, client, settings, spec, symbol, now_ms, sample)
+        children += await _symbol_children(pool, client, settings, spec, symbol, now_ms)
     return children

@@ -2,15 +2,16 @@
 
 No single Kraken source covers a long range: REST reaches only the newest 720 candles, the OHLCVT
 dump ends at its last quarter, trades reach everything at 1,000 per call. Each point of the range
-takes the first source that can give it: what the lake holds, the dump, REST, then trades."""
+takes the first source that can give it: what the lake holds, the dump, REST, then trades. A trades
+part that a cached trading-history dump holds is its own segment, naming the file: it costs no call."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
-from shared.kraken.constants import OHLC_WINDOW, TRADES_PAGE
+from shared.kraken.constants import OHLC_WINDOW
 from shared.lake.timeframes import millis
+from shared.planning.trade_counts import TradeCounts, trades_calls
 
 ZIP_ROWS_PER_S = 2_000_000  # local parsing of a dump member, roughly
 
@@ -31,14 +32,17 @@ class PlanRequest:
     held: list[tuple[int, int]]
     dumps: list[DumpExtent]  # newest last; a later one wins where two cover the same time
     rest_window: tuple[int, int] | None  # [first candle, close of the last committed one)
-    trades_per_ms: float | None = None
+    trade_counts: TradeCounts | None = None  # Kraken's OHLC counts over the trades segments
     rate_limit_s: float = 1.2
     seed_from_zip: bool = True
+    # The trading-history dump's stretches (file, CSV member, [start, end)) inside the range, wherever
+    # they lie: a rebuild reads those from the file.
+    trade_dumps: tuple[DumpExtent, ...] = ()
 
 
 @dataclass(frozen=True)
 class Segment:
-    kind: str  # covered | zip | rest | trades
+    kind: str  # covered | zip | rest | trades (from Kraken's Trades API, or from a trading-history dump)
     start_ms: int  # the part of the request this segment fills
     end_ms: int
     fetch_start_ms: int  # what is fetched: one candle more across a seam, so the sources meet
@@ -49,6 +53,7 @@ class Segment:
     dump: str | None = None
     member: str | None = None
     note: str = ""
+    trades: int = 0  # trades segments: the trades Kraken's Trades API must page through
 
 
 def _inside(lo: int, hi: int, ranges) -> bool:
@@ -63,12 +68,14 @@ def _classify(req: PlanRequest, lo: int, hi: int) -> tuple[str, DumpExtent | Non
         return "zip", dumps[-1]
     if req.rest_window and _inside(lo, hi, [req.rest_window]):
         return "rest", None
-    return "trades", None
+    held = [d for d in req.trade_dumps if d.start_ms <= lo and hi <= d.end_ms]
+    return "trades", (held[-1] if held else None)
 
 
 def _pieces(req: PlanRequest, start: int, end: int) -> list[Segment]:
     cuts = {start, end}
-    for lo, hi in [*req.held, *((d.start_ms, d.end_ms) for d in req.dumps), *([req.rest_window] if req.rest_window else [])]:
+    extents = [*req.dumps, *req.trade_dumps]
+    for lo, hi in [*req.held, *((d.start_ms, d.end_ms) for d in extents), *([req.rest_window] if req.rest_window else [])]:
         cuts |= {c for c in (lo, hi) if start < c < end}
     bounds, out = sorted(cuts), []
     for lo, hi in zip(bounds, bounds[1:], strict=False):
@@ -83,6 +90,8 @@ def _pieces(req: PlanRequest, start: int, end: int) -> list[Segment]:
 
 
 def _reaches(req: PlanRequest, seg: Segment, lo: int, hi: int) -> bool:
+    if seg.kind == "trades" and seg.dump is not None:  # the dump's child reads its file alone
+        return any(d.name == seg.dump and d.start_ms <= lo and hi <= d.end_ms for d in req.trade_dumps)
     if seg.kind == "trades":
         return True
     if seg.kind == "rest":
@@ -121,12 +130,26 @@ def _estimate(req: PlanRequest, seg: Segment, step: int) -> Segment:
     if seg.kind == "rest":
         return replace(seg, calls=1, rows=buckets, seconds=req.rate_limit_s,
                        note=seg.note or f"newest {OHLC_WINDOW} candles (REST)")
-    known = req.trades_per_ms is not None
-    trades = (req.trades_per_ms or 0.0) * (seg.fetch_end_ms - seg.fetch_start_ms)
-    calls = math.ceil(trades / TRADES_PAGE) + 1
-    note = f"about {trades:.0f} trades" if known else "trade density unknown: at least this many calls"
-    return replace(seg, calls=calls, rows=buckets, seconds=calls * req.rate_limit_s,
+    if seg.dump is not None:
+        return replace(seg, rows=buckets, note=(seg.note + "; " if seg.note else "")
+                       + f"trading-history dump {seg.dump}, read locally")
+    api_start = api_from(req.trade_dumps, seg.fetch_start_ms, seg.fetch_end_ms)
+    if req.trade_counts is None:  # a first pass only: the counts are read for the segments it finds
+        return replace(seg, rows=buckets, calls=1, seconds=req.rate_limit_s)
+    trades = req.trade_counts.trades(api_start, seg.fetch_end_ms)
+    calls = trades_calls(trades)
+    note = f"{trades:,} trades by Kraken's OHLC counts"
+    return replace(seg, calls=calls, rows=buckets, seconds=calls * req.rate_limit_s, trades=trades,
                    note=(seg.note + "; " if seg.note else "") + note)
+
+
+def api_from(trade_dumps: tuple[DumpExtent, ...], start_ms: int, end_ms: int) -> int:
+    """Where Kraken's Trades API takes over in a rebuild of [start, end): after the dump stretches
+    chained from its start, as the rebuilder reads them."""
+    cursor = start_ms
+    while cursor < end_ms and (reaching := [d.end_ms for d in trade_dumps if d.start_ms <= cursor < d.end_ms]):
+        cursor = max(reaching)
+    return min(cursor, end_ms)
 
 
 def plan(req: PlanRequest) -> list[Segment]:

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     # A job estimated to need more Kraken calls than this (3000 ≈ 1 h at the public rate limit) runs
     # only when submitted with options.confirm=true.
     rebuild_confirm_calls: int = 3000
+    # The cost plan reads trade counts from Kraken's OHLC answers, kept in PostgreSQL. A kept answer's
+    # still-open bucket is asked for again when a range reaches into it and the answer is older than
+    # this on Kraken's clock; committed buckets never are.
+    trade_count_max_age_s: int = 300
     # Trades read from a trading-history dump per step of a rebuild; the rebuild checkpoints after each.
     rebuild_dump_chunk_rows: int = 1_000_000
     # A message redelivered this many times is given up on (terminated) rather than retried.

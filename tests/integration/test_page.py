@@ -290,3 +290,14 @@ async def test_a_batch_card_lists_its_children_with_their_status(page, system):
     await expect(card.locator(".children li[data-status=completed]")).to_have_count(len(view["result"]["children"]))
     await expect(card.locator(".children li").first).to_contain_text("fetch BTC/USD 1d")
     assert await card.locator("button.download-parquet").count() == 0  # each child has its own candles
+
+
+async def test_a_plan_with_nothing_to_do_says_so_and_fetch_stays_disabled(page, system):
+    """Bug 4: "Extend" on a 1d row pre-filled a range with nothing to do, and Fetch still submitted it."""
+    today = NOW.replace(hour=0, minute=0)
+    await fill(page, symbol="BTC/USD", timeframe="1d", start=today, end=NOW)
+    await page.click("#preview")
+    await expect(page.locator("#plan-warning")).to_contain_text("Nothing to do")
+    await expect(page.locator("#fetch")).to_be_disabled()
+    await page.fill("#start", local(today - timedelta(days=3)))  # a range with work in it again
+    await expect(page.locator("#fetch")).to_be_enabled()

@@ -16,7 +16,7 @@ from tests.integration.candles import stored, truth
 from tests.integration.client import get_json, lake_rows, ledger_listing, run_job
 from tests.integration.rebuilds import close_enough
 from tests.integration.system import isolated_system
-from tests.integration.times import CUTOFF, iso
+from tests.integration.times import CUTOFF, iso, ns
 
 # 20 hours after the full dump's cut-off (the start of Q4): the dump ends at 00:00, REST's 720
 # minutes start at 08:01, and trades must fill the eight hours between.
@@ -80,7 +80,7 @@ async def test_the_dump_is_cached_with_its_manifest(stitched):
         "XBTUSD_1.csv", "XBTUSD_60.csv"}
 
 
-async def test_dry_run_shows_the_mixed_plan(stitched):
+async def test_dry_run_shows_the_mixed_plan(stitched, dump_sim):
     before = await get_json(stitched.api, "/api/data-jobs?limit=500")
     body = await submit_dry(stitched.api, job_request(dry_run=True))
     kinds = [s["kind"] for s in body["plan"]["segments"]]
@@ -89,8 +89,14 @@ async def test_dry_run_shows_the_mixed_plan(stitched):
     assert zip_seg["start_timestamp"] == iso(START) and zip_seg["calls"] == 0
     assert rest_seg["start_timestamp"] == iso(WINDOW_START) and rest_seg["end_timestamp"] == iso(END)
     assert rest_seg["calls"] == 1
-    # Trades: ~8 hours of a market trading a few times a minute, sampled at both ends.
-    assert 2 <= trades_seg["calls"] <= 10 and trades_seg["seconds"] > 0
+    # Trades: ~8 hours, counted from Kraken's 1h counts; only the two hours its ends cut are in proportion.
+    real = dump_sim.trades("BTC/USD", ns(CUTOFF - timedelta(minutes=1)), ns(WINDOW_START + timedelta(minutes=1))).n
+    edges = (dump_sim.trades("BTC/USD", ns(CUTOFF - timedelta(hours=1)), ns(CUTOFF)).n
+             + dump_sim.trades("BTC/USD", ns(WINDOW_START.replace(minute=0)), ns(WINDOW_START.replace(minute=0) + timedelta(hours=1))).n)
+    assert abs(trades_seg["trades"] - real) <= edges, (trades_seg, real)
+    assert trades_seg["calls"] == trades_seg["trades"] // 1000 + 1 and trades_seg["seconds"] > 0
+    assert trades_seg["note"] == f"{trades_seg['trades']:,} trades by Kraken's OHLC counts"
+    assert body["nothing_to_do"] is False and body["count_calls"] == 1  # the 1h counts reach it all
     assert body["plan"]["totals"]["calls"] == sum(s["calls"] for s in body["plan"]["segments"])
     assert await get_json(stitched.api, "/api/data-jobs?limit=500") == before  # nothing was created
 
@@ -190,10 +196,13 @@ async def test_a_plan_with_a_long_rebuild_runs_only_when_confirmed(stitched, dum
                "end_timestamp": iso(end)}
     preview = await submit_dry(stitched.api, payload | {"options": {"dry_run": True}})
     assert [s["kind"] for s in preview["plan"]["segments"]] == ["trades"] and preview["needs_confirm"]
-    calls = dump_sim.stats().get("Trades", 0)
+    assert "unknown" not in preview["plan"]["segments"][0]["note"]
+    calls = dump_sim.stats()
     view, events = await run_job(stitched.api, payload)
     assert view["status"] == "failed" and "resubmit with options.confirm=true" in view["error"], view
-    assert dump_sim.stats().get("Trades", 0) - calls == 2  # the two sample pages, nothing rebuilt
+    # The plan's trades are counted already, from the counts the dry run kept: no call to check it.
+    after = dump_sim.stats()
+    assert (after.get("Trades", 0), after.get("OHLC", 0)) == (calls.get("Trades", 0), calls.get("OHLC", 0))
     assert view["result"]["children"] == []
 
 

@@ -90,10 +90,17 @@ async def test_an_expensive_rebuild_needs_confirming_and_a_dry_run_shows_its_cos
             preview = await resp.json()
         assert resp.status == 200, preview
         estimate = preview["estimate"]
-        assert preview["needs_confirm"] and estimate["sampled_calls"] == 2
-        # Sampled at two ends of a market whose activity varies from day to day: within a factor of 2.
-        assert real / 2 <= estimate["trades"] <= real * 2, (estimate, real)
-        assert estimate["calls"] == math.ceil(estimate["trades"] / 1000) + 1
+        # Read from Kraken's 1d and 1h counts: exact but for the half day the 1d bucket at the start splits.
+        assert preview["needs_confirm"] and estimate["counted_from"] == ["1h", "1d"]
+        assert abs(estimate["trades"] - real) <= 0.05 * real, (estimate, real)
+        assert estimate["calls"] == estimate["trades"] // 1000 + 1
+        ohlc_calls = simulator.stats().get("OHLC", 0)
+        async with http.post(f"{dumped.api}/api/data-jobs", json=payload | {
+                "options": payload["options"] | {"dry_run": True}}) as resp:
+            again = await resp.json()
+        # The counts are kept: asked again, the same estimate, and no OHLC call.
+        assert again["estimate"]["ohlc_calls"] == 0 and simulator.stats().get("OHLC", 0) == ohlc_calls
+        assert again["estimate"]["trades"] == estimate["trades"]
         async with http.post(f"{dumped.api}/api/data-jobs", json=payload) as resp:
             refused = await resp.json()
         assert resp.status == 422 and refused["field"] == "options.confirm", refused

@@ -67,11 +67,14 @@ async def test_a_dry_run_counts_no_trades_call_for_the_part_the_csv_holds(csv_sy
             preview = await resp.json()
     assert resp.status == 200, preview
     estimate = preview["estimate"]
-    # Only the part after the CSV is sampled and counted: two Trades pages, none inside the CSV's range.
+    # Only the part after the CSV is counted, from Kraken's 1d counts (the range is older than the 1h
+    # reach): whole days exactly, the two cut ones in proportion. No Trades call at all.
     assert estimate["dump_part"] == {"start_timestamp": iso(start), "end_timestamp": iso(last_second), "calls": 0}
-    assert estimate["start_timestamp"] == iso(last_second) and estimate["sampled_calls"] == 2
-    assert simulator.stats().get("Trades", 0) - calls_before == 2
-    # Sampled at two ends of a market whose activity varies from hour to hour: within a factor of 2 of the
-    # API part, where counting the CSV's part too would have made it in_csv + from_api.
-    assert from_api / 2 <= estimate["trades"] <= from_api * 2, (estimate, from_api, in_csv)
-    assert estimate["calls"] == math.ceil(estimate["trades"] / 1000) + 1 == preview["calls"]
+    assert estimate["start_timestamp"] == iso(last_second) and estimate["counted_from"] == ["1d"]
+    assert simulator.stats().get("Trades", 0) == calls_before
+    day_ms = 86_400_000
+    lo, hi = int(last_second.timestamp() * 1000), int(end.timestamp() * 1000)
+    days = {r[0] * 1000: r[7] for r in simulator.committed_ohlc("BTC/USD", 1440, lo // 1000 - 86_400, hi // 1000)}
+    want = sum(n * (min(hi, t + day_ms) - max(lo, t)) / day_ms for t, n in days.items() if t < hi and t + day_ms > lo)
+    assert estimate["trades"] == round(want), (estimate, want, from_api, in_csv)
+    assert estimate["calls"] == estimate["trades"] // 1000 + 1 == preview["calls"]

@@ -14,7 +14,8 @@ SegmentKind = Literal["covered", "zip", "rest", "trades"]
 
 class PlanSegment(Answer):
     kind: SegmentKind = Field(description="covered: in the lake already; zip: the OHLCVT dump; rest: one OHLC"
-                                          " call; trades: a child rebuild from Kraken's trades")
+                                          " call; trades: a child rebuild from Kraken's trades (from a"
+                                          " trading-history dump, named in `dump`, when it holds them)")
     start_timestamp: Time
     end_timestamp: Time
     fetch_start_timestamp: Time = Field(description="with the candle fetched across each seam")
@@ -22,9 +23,11 @@ class PlanSegment(Answer):
     calls: int
     rows: int
     seconds: float = Field(description="at the rate limit")
-    dump: str | None
+    dump: str | None = Field(description="the OHLCVT or trading-history dump file the segment reads")
     member: str | None
     note: str
+    trades: int = Field(description="trades segments: the trades the Trades API pages through, counted from"
+                                    " Kraken's own OHLC rows (0 for a dump)")
 
 
 class KindTotals(Answer):
@@ -54,15 +57,22 @@ class DumpPart(Answer):
     calls: Literal[0]
 
 
+class DumpStretchPart(DumpPart):
+    file: str
+
+
 class RebuildEstimate(Answer):
     trades: int
     calls: int
     seconds: float
-    start_timestamp: Time = Field(description="where the Trades API takes over")
+    start_timestamp: Time = Field(description="where the Trades API takes over (first)")
     end_timestamp: Time
-    density_per_hour: float = Field(description="trades per hour, sampled with one Trades page near each end")
-    sampled_calls: int
-    dump_part: DumpPart | None
+    density_per_hour: float = Field(description="trades per hour over the part the Trades API pages")
+    counted_from: list[str] = Field(description="the OHLC intervals whose trade counts the estimate read, finest"
+                                                " first (1h, 1d, 1w, 15d)")
+    ohlc_calls: int = Field(description="OHLC calls this estimate made: none when the kept counts reach")
+    dump_part: DumpPart | None = Field(description="the part a trading-history dump holds from the start on")
+    dump_parts: list[DumpStretchPart] = Field(description="every part trading-history dumps hold, wherever it lies")
 
 
 class DryRun(Answer):
@@ -74,6 +84,8 @@ class DryRun(Answer):
     end_timestamp: Time
     calls: int = Field(description="Kraken calls the job would make")
     needs_confirm: bool = Field(description="above REBUILD_CONFIRM_CALLS: submit it with options.confirm")
+    nothing_to_do: bool = Field(description="the lake holds the whole range already, or it holds no whole candle")
+    message: str = Field(description="the plan in one line, or why there is nothing to do")
 
 
 class FetchDryRun(DryRun):
@@ -81,6 +93,8 @@ class FetchDryRun(DryRun):
 
     job_type: Literal["fetch"]
     plan: PlanSummary
+    count_calls: int = Field(description="OHLC calls made to count the trades segments' trades: none when the"
+                                         " kept counts reach")
 
 
 class RebuildDryRun(DryRun):

@@ -141,7 +141,7 @@ async function busy(work) {
     showError(error);
     return null;
   } finally {
-    buttons.forEach((b) => { b.disabled = false; });
+    buttons.forEach((b) => { b.disabled = b.id === "fetch" && state.nothingToDo; });
   }
 }
 
@@ -182,8 +182,10 @@ function renderPlan(plan) {
   $("plan-totals").replaceChildren(el("tr", {}, el("th", {}, "total"), el("th", {}), el("th", {}),
     el("th", {}, count(totals.calls)), el("th", {}, totals.rows === null ? "" : count(totals.rows)),
     el("th", {}, duration(totals.seconds)), el("th", {})));
-  $("plan-warning").hidden = !plan.needs_confirm;
-  $("plan-warning").textContent = plan.needs_confirm
+  // A plan with nothing to do says so, and Fetch stays disabled until the form changes.
+  state.nothingToDo = Boolean(plan.nothing_to_do);
+  $("plan-warning").hidden = !plan.needs_confirm && !plan.nothing_to_do;
+  $("plan-warning").textContent = plan.nothing_to_do ? plan.message : plan.needs_confirm
     ? `This job needs about ${count(plan.calls)} Kraken calls (~${duration(totals.seconds)} at the rate limit), above the limit that asks for a confirmation.`
     : "";
   $("plan").hidden = false;
@@ -201,7 +203,7 @@ async function preview() {
 async function fetchJob(event) {
   event.preventDefault();
   const plan = await preview();
-  if (!plan) return;
+  if (!plan || plan.nothing_to_do) return;
   if (plan.needs_confirm) {
     state.pending = formRequest({ confirm: true });
     $("confirm-box").hidden = false;
@@ -556,6 +558,7 @@ function prefill(row) {
   $("timeframe").value = row.timeframe;
   $("start").value = row.end_timestamp.slice(0, 16);
   $("end").value = toInput(new Date());
+  return preview();
 }
 
 async function loadCoverage() {
@@ -679,6 +682,7 @@ async function main() {
   $("job_type").onchange = onJobType;
   $("preview").onclick = preview;
   $("job-form").onsubmit = fetchJob;
+  $("job-form").oninput = () => { state.nothingToDo = false; $("fetch").disabled = false; };
   $("confirm").onclick = () => submit(state.pending);
   $("cancel-confirm").onclick = () => { $("confirm-box").hidden = true; state.pending = null; };
   onJobType();

@@ -60,7 +60,7 @@ def extent_s(path: Path) -> tuple[int, int] | None:
     return int(float(first.split(b",", 1)[0])), int(float(last.split(b",", 1)[0]))
 
 
-def csv_stretches(source: str, altname: str, start_ms: int, end_ms: int) -> list[DumpStretch]:
+def csv_stretches(source: str, altname: str, start_ms: int, end_ms: int, skip_gaps: bool = False) -> list[DumpStretch]:
     spans = []
     for path in csv_files(source, altname):
         extent = extent_s(path)
@@ -68,4 +68,4 @@ def csv_stretches(source: str, altname: str, start_ms: int, end_ms: int) -> list
             continue
         lo, hi = quarter_of(path.parent.name) or ((extent[0] + 1) * 1000, extent[1] * 1000)
         spans.append((f"{path.parent.name}/{path.name}", str(path), None, lo, hi))
-    return chain_spans(spans, start_ms, end_ms)
+    return chain_spans(spans, start_ms, end_ms, skip_gaps=skip_gaps)

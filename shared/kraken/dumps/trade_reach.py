@@ -13,14 +13,9 @@ from shared.kraken.dumps.trade_stretches import DumpStretch, dump_stretches
 
 
 async def known_stretches(pool: asyncpg.Pool, source: str | None, exchange: str, symbol: str, altname: str,
-                          start_ms: int, end_ms: int) -> list[DumpStretch]:
+                          start_ms: int, end_ms: int, *, skip_gaps: bool = False) -> list[DumpStretch]:
+    """Chained from start_ms on (what a rebuild of the range reads); with skip_gaps, every stretch the
+    dumps hold in the range, wherever it lies."""
     if is_csv_source(source):
-        return await asyncio.to_thread(csv_stretches, source, altname, start_ms, end_ms)
-    return await dump_stretches(pool, exchange, symbol, start_ms, end_ms)
-
-
-async def dump_end_ms(pool: asyncpg.Pool, source: str | None, exchange: str, symbol: str, altname: str,
-                      start_ms: int, end_ms: int) -> int | None:
-    """Where the Trades API must take over from (None when no dump holds the start of the range)."""
-    stretches = await known_stretches(pool, source, exchange, symbol, altname, start_ms, end_ms)
-    return stretches[-1].end_ms if stretches else None
+        return await asyncio.to_thread(csv_stretches, source, altname, start_ms, end_ms, skip_gaps)
+    return await dump_stretches(pool, exchange, symbol, start_ms, end_ms, skip_gaps=skip_gaps)

@@ -63,10 +63,12 @@ def coverage(name: str, first_ms: int, last_ms: int) -> tuple[int, int]:
     return quarter_of(name) or (0, quarter_at_or_after_ms(last_ms))  # nothing before the listing is missing
 
 
-def chain(files: list[tuple[str, str, str | None, int, int]], start_ms: int, end_ms: int) -> list[DumpStretch]:
-    """Stretches from start_ms on, each from the file reaching furthest, until no file goes on."""
+def chain(files: list[tuple[str, str, str | None, int, int]], start_ms: int, end_ms: int, *,
+          skip_gaps: bool = False) -> list[DumpStretch]:
+    """Stretches from start_ms on, each from the file reaching furthest, until no file goes on (with
+    skip_gaps: on to the next file that starts later in the range)."""
     spans = [(name, artifact, member, *coverage(name, first, last)) for name, artifact, member, first, last in files]
-    return chain_spans(spans, start_ms, end_ms)
+    return chain_spans(spans, start_ms, end_ms, skip_gaps=skip_gaps)
 
 
 def chain_spans(spans: list[tuple[str, str, str | None, int, int]], start_ms: int, end_ms: int, *,
@@ -89,8 +91,8 @@ def chain_spans(spans: list[tuple[str, str, str | None, int, int]], start_ms: in
 
 
 async def dump_stretches(pool: asyncpg.Pool, exchange: str, symbol: str, start_ms: int,
-                         end_ms: int) -> list[DumpStretch]:
+                         end_ms: int, *, skip_gaps: bool = False) -> list[DumpStretch]:
     """The cached trading-history dumps' part of [start_ms, end_ms); its last end is the hand-over."""
     rows = await pool.fetch(_FILES, exchange, symbol)
     files = [(r["name"], r["artifact"], r["member"], to_ms(r["first_ts"]), to_ms(r["last_ts"])) for r in rows]
-    return chain(files, start_ms, end_ms)
+    return chain(files, start_ms, end_ms, skip_gaps=skip_gaps)

@@ -139,3 +139,18 @@ async def test_write_dumps_to_folder(tmp_path):
             rows = list(csv.reader(io.TextIOWrapper(zf.open("ETHUSD_5.csv"))))
         ref = reference_candles(sim.trades("ETHUSD", 1680134400 * NS, 1680307200 * NS), 5)
         check_dump_rows(rows, ref)
+
+
+async def test_the_weekly_and_fifteen_day_counts_are_the_trades_of_each_bucket():
+    """The exact cost plan reads a range's trades from these counts: each epoch-aligned 1w (Thursday) and
+    15-day bucket counts exactly the tape's trades in it, from the listing on."""
+    async with running_simulator(seed=4, now="2020-06-01T10:30:00Z", rate_limit=None) as sim:
+        trades = sim.trades("XBTUSDC", 0, sim.now_ns())
+        for interval in (10080, 21600):
+            body = await get_json(sim.url, "/0/public/OHLC", pair="XBTUSDC", interval=interval)
+            rows = body["result"]["XBTUSDC"]
+            sec = interval * 60
+            assert all(r[0] % sec == 0 for r in rows) and rows[0][0] == 1576713600 // sec * sec
+            want = reference_candles(trades, interval)
+            assert {r[0]: r[7] for r in rows if r[7]} == {t: c["n"] for t, c in want.items()}
+            assert sum(r[7] for r in rows) == trades.n

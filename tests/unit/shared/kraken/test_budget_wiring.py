@@ -34,7 +34,8 @@ async def test_each_request_takes_a_turn_from_the_budget_retries_included():
     async with running_simulator(seed=3, rate_limit=None) as sim:
         settings = Settings(kraken_api_url=sim.url, exchange_backoff_base_s=0.01)
         async with ExchangeClient(settings, budget=budget) as client:
-            assert client.exchange.throttle == budget.turn
+            # The budget's turn is what each request awaits (timed by the rate-limit wait metric).
+            assert client.exchange.throttle.__wrapped__ == budget.turn
             market = await client.market("BTC/USD")      # Assets and AssetPairs
             sim.script_faults(["503", None])             # one refused answer, retried
             await client.trades(market.id, since=0, count=10)
@@ -48,7 +49,9 @@ async def test_without_a_budget_ccxt_spaces_the_process_calls_and_says_so(monkey
         first = ExchangeClient(Settings(kraken_rate_limit_ms=700))
         second = ExchangeClient(Settings(kraken_rate_limit_ms=700))
     try:
-        assert "throttle" not in vars(first.exchange) and first.exchange.rateLimit == 700
+        # ccxt's own throttle, only timed, spaces the calls.
+        own = first.exchange.throttle.__wrapped__
+        assert own.__func__ is type(first.exchange).throttle and first.exchange.rateLimit == 700
         assert [e for e in logs if e["event"] == "exchange.budget.local"] == [
             {"event": "exchange.budget.local", "log_level": "info", "spacing_ms": 700,
              "reason": "no shared budget: this process spaces its own calls; replicas add up"}]

@@ -3,24 +3,25 @@ and estimates that follow the rate limit."""
 
 from __future__ import annotations
 
-import math
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.kraken.ohlc_window import rest_window
 from shared.planning.planner import DumpExtent, PlanRequest, earliest_start, plan
 from shared.planning.summary import summarize
+from shared.planning.trade_counts import CountWindow, TradeCounts
 
 M = 60_000  # one minute in ms
 H = 60 * M
 NOW = 1_000_000 * M + 20 * H  # some minute, 20:00 of its day
 DUMP = DumpExtent("Kraken_OHLCVT.zip", "XBTUSD_1.csv", NOW - 30 * 24 * H, NOW - 20 * H)
 WINDOW = rest_window(NOW, M)
+# Kraken's 1h counts of a market listed 60 days ago that trades once a minute.
+STEADY = TradeCounts((CountWindow(60, NOW - 60 * 24 * H, (60,) * (60 * 24), 0, NOW, True),))
 
 
 def request(start: int, end: int, **kw) -> PlanRequest:
-    base = {"timeframe": "1m", "held": [], "dumps": [DUMP], "rest_window": WINDOW, "trades_per_ms": 1 / M}
+    base = {"timeframe": "1m", "held": [], "dumps": [DUMP], "rest_window": WINDOW, "trade_counts": STEADY}
     return PlanRequest(start_ms=start, end_ms=end, **(base | kw))
 
 
@@ -40,7 +41,7 @@ def test_a_range_over_dump_trades_gap_and_rest_window():
     assert zip_seg.calls == 0 and zip_seg.rows == 120 and zip_seg.member == "XBTUSD_1.csv"
     assert rest.calls == 1 and rest.seconds == 1.2 and rest.rows == (end - WINDOW[0]) // M
     fetched_ms = trades.fetch_end_ms - trades.fetch_start_ms
-    assert trades.calls == math.ceil(fetched_ms / M / 1000) + 1 and trades.seconds == trades.calls * 1.2
+    assert trades.trades == fetched_ms // M and trades.calls == fetched_ms // M // 1000 + 1 and trades.seconds == trades.calls * 1.2
     totals = summarize(segments)["totals"]
     assert totals["calls"] == trades.calls + 1 and totals["by_kind"]["zip"]["segments"] == 1
 
@@ -69,9 +70,36 @@ def test_weekly_candles_come_from_rest_when_the_dump_has_none():
     assert [s.kind for s in segments] == ["rest"] and segments[0].calls == 1
 
 
-def test_unknown_density_says_so():
-    seg = plan(request(DUMP.end_ms, DUMP.end_ms + H, trades_per_ms=None))[0]
-    assert seg.kind == "trades" and seg.calls == 1 and "unknown" in seg.note
+def test_a_trades_segment_is_costed_from_krakens_counts():
+    (seg,) = plan(request(DUMP.end_ms - 3 * M, WINDOW[0] - 3 * H, dumps=[]))
+    assert seg.kind == "trades" and seg.trades == 5 * 60 + 4 and seg.calls == 1
+    assert seg.note == "304 trades by Kraken's OHLC counts" and "unknown" not in seg.note
+
+
+TRADES_Q = DumpExtent("Kraken_Trading_History_Q3_2026.zip", "XBTUSD.csv", DUMP.end_ms + 2 * H, DUMP.end_ms + 5 * H)
+
+
+def test_a_trading_history_dump_inside_the_range_is_a_segment_of_its_own_with_its_file():
+    """Bug 7: a range inside the trading-history dump showed "about 0 trades, 1 call", no file."""
+    segments = plan(request(TRADES_Q.start_ms + H, TRADES_Q.end_ms - H, trade_dumps=(TRADES_Q,)))
+    assert segments[0].rows == 60
+    assert [(s.kind, s.dump, s.member, s.calls, s.trades) for s in segments] == [
+        ("trades", TRADES_Q.name, "XBTUSD.csv", 0, 0)]
+    assert TRADES_Q.name in segments[0].note
+
+
+def test_a_trading_history_dump_in_the_middle_of_the_range_is_used_too():
+    """Bug 8: only a dump at the start of a rebuild was used; one in the middle was paged from Kraken."""
+    start, end = DUMP.end_ms, DUMP.end_ms + 7 * H
+    before, dump, after = plan(request(start, end, trade_dumps=(TRADES_Q,)))
+    assert (before.kind, before.dump, dump.dump, after.kind, after.dump) == (
+        "trades", None, TRADES_Q.name, "trades", None)
+    # The dump's child reads only its file: its neighbours fetch the seam candles across into it.
+    assert (dump.fetch_start_ms, dump.fetch_end_ms) == (TRADES_Q.start_ms, TRADES_Q.end_ms) and dump.calls == 0
+    assert before.fetch_end_ms == TRADES_Q.start_ms + M and after.fetch_start_ms == TRADES_Q.end_ms - M
+    # What the API pages: the hours outside the dump (the seam candle after it is read from the dump).
+    assert before.trades == 2 * 60 + 1 and after.trades == 2 * 60
+    assert before.calls + after.calls == 2 and summarize([before, dump, after])["totals"]["calls"] == 2
 
 
 def test_a_later_dump_wins_where_two_cover_the_same_time():

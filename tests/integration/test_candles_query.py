@@ -21,10 +21,19 @@ from bench.synthetic_lake import write_lake
 from shared.lake.storage import open_storage
 from shared.platform.db import create_pool
 from tests.integration.client import lake_rows, run_job
+from tests.integration.system import isolated_system
 from tests.integration.times import NOW, iso
 
 START, END = NOW - timedelta(days=10), NOW - timedelta(hours=3)
 QUERY = {"exchange": "kraken", "symbol": "BTC/USD", "timeframe": "1h"}
+
+
+@pytest.fixture(scope="module")
+async def system(simulator, tmp_path_factory):
+    """A system of its own: the candles fetched and written here must not be in the lake that other
+    modules' jobs expect to find empty (test_end_to_end fetches the same market and timeframe)."""
+    async with isolated_system(simulator.url, tmp_path_factory) as own:
+        yield own
 
 
 @pytest.fixture(scope="module")

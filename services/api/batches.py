@@ -45,7 +45,9 @@ def dry_run_body(req: JobRequest, start: datetime, end: datetime, plans: list[Ch
     return answer(DRY_RUN.validate_python({
         "dry_run": True, "job_type": "batch", "exchange": req.exchange, "symbol": req.markets[0],
         "timeframe": req.asked_timeframes[0], "symbols": req.markets, "timeframes": req.asked_timeframes,
-        "start_timestamp": start, "end_timestamp": end, "calls": summary["calls"],
+        "start_timestamp": start, "end_timestamp": end, "calls": summary["calls"], "nothing_to_do": not plans,
+        "message": f"{len(plans)} child job(s), about {summary['calls']} Kraken call(s)" if plans
+        else "Nothing to do: the range holds no whole candle",
         "needs_confirm": needs_confirm(summary["calls"], settings), "children": children, "totals": summary}))
 
 

@@ -126,7 +126,7 @@ def apply(view: JobView, event: JobEvent) -> JobView:
             view.tracking["plan"] = {"totals": payload.totals}
         case BatchWritten():
             _written(view)[payload.batch_id] = {
-                "rows": payload.rows, "start": payload.start_timestamp, "end": payload.end_timestamp,
+                "rows": payload.rows - payload.seam_rows, "start": payload.start_timestamp, "end": payload.end_timestamp,
                 "artifacts": [p.artifact for p in payload.partitions], "comparison": payload.comparison}
             details["batches_completed"] = len(_written(view))
             view.coverage_changed.add(payload.timeframe)

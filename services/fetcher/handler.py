@@ -34,8 +34,10 @@ class Outcome:
         self.no_trade_intervals = 0
         self.not_fetched: list[dict] = []
 
-    async def send(self, rt: Runtime, cmd: JobCommand, batches: list[CandleBatch]) -> None:
+    async def send(self, rt: Runtime, cmd: JobCommand, seg: Segment, batches: list[CandleBatch]) -> None:
         for batch in batches:
+            # The seam candle fetched past the segment's own range is its neighbour's to count.
+            batch.counted_from_ms, batch.counted_to_ms = seg.start_ms, seg.end_ms
             await rt.bus.publish(CANDLES_SUBJECT, batch, msg_id=f"{cmd.job_id}:{batch.batch_id}")
             self.batch_ids.append(batch.batch_id)
             self.rows += len(batch)
@@ -45,13 +47,13 @@ async def run_segment(rt: Runtime, storage: Storage, client: ExchangeClient, cmd
                       out: Outcome) -> None:
     if seg.kind == "zip":
         batches, written = await zip_batches(rt, storage, cmd, seg)
-        await out.send(rt, cmd, batches)
+        await out.send(rt, cmd, seg, batches)
         out.batch_ids += written  # announced again, so the job completes once every one is written
     elif seg.kind == "rest":
         market = await client.market(cmd.symbol)  # loaded once per process
         rest = await fetch_rest(client, cmd, market.id, rt.settings.batch_rows, seg.fetch_start_ms, seg.fetch_end_ms,
                                 rt.settings.rest_provisional_s)
-        await out.send(rt, cmd, rest.batches)
+        await out.send(rt, cmd, seg, rest.batches)
         out.no_trade_intervals += rest.window.empty_intervals
         out.not_fetched += rest.window.not_fetched
     elif seg.kind == "trades":

@@ -101,6 +101,7 @@ class BatchWritten(Payload):
     end_timestamp: str | None = None
     partitions: list[PartitionWritten]
     comparison: ComparisonReport | None = None  # with the candles already stored there
+    seam_rows: int = 0  # of rows, those outside the batch's counted range: its neighbour counts them
     instance: str | None = None  # the writer replica that wrote it (INSTANCE_ID)
 
 

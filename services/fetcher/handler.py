@@ -21,6 +21,8 @@ from shared.lake.storage import Storage
 from shared.lake.timeframes import iso, millis
 from shared.planning.batch import uncovered
 from shared.planning.planner import Segment
+from shared.planning.summary import summarize
+from shared.planning.weight import fetched_share
 from shared.service.runtime import Runtime
 
 log = structlog.get_logger()
@@ -86,11 +88,14 @@ async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
             return await on_batch(rt, cmd, client)
         segments = await planned(rt, client, cmd)
         await check_cost(rt, client, cmd, segments)
+        summary = summarize(segments)["segments"]
         for i, seg in enumerate(segments, 1):
             await stop_if_ended(rt.events, cmd.job_id)
             await run_segment(rt, storage, client, cmd, seg, out)
-            await rt.events.emit(cmd.job_id, JobProgress(progress=i / len(segments), last_timestamp=iso(seg.end_ms),
-                                                         segment=seg.kind))
+            # Weighed by the plan; a trades segment's work is its child rebuild's, still to come.
+            await rt.events.emit(cmd.job_id, JobProgress(
+                progress=round(fetched_share(summary, i), 4), last_timestamp=iso(seg.end_ms), segment=seg.kind,
+                segments_done=i))
     for part in out.not_fetched:
         await notify(f"Not fetched {part['start_timestamp']} to {part['end_timestamp']}: {part['reason']}")
     await rt.events.emit(cmd.job_id, JobFetched(

@@ -46,6 +46,7 @@ class JobProgress(Payload):
     progress: float  # 0..1 of the producer's share
     last_timestamp: str  # ISO 8601: how far it got
     segment: str | None = None  # fetcher: the kind of the segment just done
+    segments_done: int | None = None  # fetcher: how many of the plan's segments it has passed
     trades: int | None = None  # rebuilder: trades read, calls made, of them from the dump
     calls: int | None = None
     dump_trades: int | None = None

@@ -61,6 +61,8 @@ def job_view(row: asyncpg.Record) -> dict:
         error=row["error"],
         validation=JobValidation.model_validate(validation) if validation else None,
         started_at=row["started_at"],
+        resumed_from=details.get("resumed_from"),
+        resumed_by=details.get("resumed_by"),
         events_seq=row["last_event_seq"],
     ))
 

@@ -21,6 +21,7 @@ from shared.jobs.events.payloads import (
     JobMessage,
     JobPlanned,
     JobProgress,
+    JobResumed,
     JobStarted,
 )
 from shared.jobs.events.validation import (
@@ -134,6 +135,9 @@ def apply(view: JobView, event: JobEvent) -> JobView:
             view.coverage_changed.add(payload.timeframe)
         case JobFailed():
             view.error = payload.error
+        case JobResumed():  # in the log of the job resumed and of the one resuming it
+            mine = "resumed_by" if event.job_id == payload.resumed_from else "resumed_from"
+            details[mine] = str(getattr(payload, mine))
         case ValidationEvent():
             _validation(view, event, payload)
     if "batch" in view.tracking and view.status not in TERMINAL_STATUSES:

@@ -72,4 +72,6 @@ class JobView(JobSummary):
     error: str | None
     validation: JobValidation | None
     started_at: Time | None
+    resumed_from: UUID | None = Field(None, description="the failed or cancelled job this one resumes")
+    resumed_by: UUID | None = Field(None, description="the job that resumed this one (it is not resumed again)")
     events_seq: int = Field(description="the seq of the job's latest event")

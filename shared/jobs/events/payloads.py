@@ -127,6 +127,15 @@ class JobCancelled(Payload):
     type: Literal["job.cancelled"] = tag("job.cancelled")
 
 
+class JobResumed(Payload):
+    """A failed or cancelled job resumed by a new job. In both jobs' logs, by the api: the old one names
+    the job that resumed it (and is not resumed again), the new one the job it resumes."""
+
+    type: Literal["job.resumed"] = tag("job.resumed")
+    resumed_from: UUID
+    resumed_by: UUID
+
+
 class ChildOutcome(Payload):
     child_id: UUID
     status: str  # the child's final status

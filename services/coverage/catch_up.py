@@ -121,7 +121,7 @@ async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> Non
 def _weighs_children(view: JobView) -> bool:
     """A batch, or a planned fetch whose child rebuild has told its progress: the parent's own stream
     shows the weighted progress, which no producer of its own tells."""
-    return "batch" in view.tracking or bool(view.tracking.get("child_progress"))
+    return "batch" in view.tracking or bool(view.tracking.get("child_progress") and view.details.get("last_timestamp"))
 
 
 def _steps(progress: float) -> int:

@@ -40,6 +40,8 @@ class JobSummary(Answer):
     progress: float = Field(ge=0, le=1)
     submitted_at: Time
     finished_at: Time | None
+    parent_id: UUID | None = Field(None, description="the fetch job whose plan spawned this rebuild, or the batch this"
+                                               " job is a child of")
 
 
 class JobDetails(Answer):
@@ -64,8 +66,6 @@ class JobValidation(Answer):
 class JobView(JobSummary):
     """A job with its details, result and validation."""
 
-    parent_id: UUID | None = Field(description="the fetch job whose plan spawned this rebuild, or the batch this"
-                                               " job is a child of")
     options: dict[str, Any] = Field(description="the job's options as stored")
     details: JobDetails
     result: JobResult

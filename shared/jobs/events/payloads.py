@@ -155,8 +155,8 @@ class ChildEnded(ChildOutcome):
 
 
 class ChildProgress(Payload):
-    """A child of a batch started, or got another twentieth further. In the batch's log, by coverage,
-    so the batch's stream shows its progress weighted by its children's."""
+    """A child of a batch, or a planned fetch's child rebuild, started or got another twentieth further.
+    In the parent's log, by coverage, so the parent's stream shows its progress weighted by its children's."""
 
     type: Literal["child.progress"] = tag("child.progress")
     child_id: UUID

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import uuid
 from typing import Literal
+from uuid import UUID
 
 import asyncpg
+import orjson
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
@@ -21,7 +23,7 @@ from services.api.responses.base import answer
 from services.api.state import BUS, EVENTS, POOL
 from services.api.views import downloads
 from shared.jobs.commands import VALIDATE_SUBJECT, ValidateCommand
-from shared.jobs.events.payloads import JobQueued
+from shared.jobs.events.payloads import JobQueued, JobResumed
 from shared.jobs.events.validation import ValidationCompleted, ValidationFailed, ValidationQueued
 from shared.jobs.lifecycle import CANCELLED, FAILED, TERMINAL_STATUSES, cancel
 from shared.jobs.submission import command_of
@@ -29,6 +31,8 @@ from shared.jobs.submission import command_of
 # A job's children and theirs (a batch's fetch children spawn rebuilds of their own).
 _DESCENDANTS = ("WITH RECURSIVE below(id) AS (SELECT id FROM data_jobs WHERE parent_id = $1"
                 " UNION SELECT j.id FROM data_jobs j JOIN below b ON j.parent_id = b.id) SELECT id FROM below")
+
+RESUMED_BY = "resumed-by"
 
 
 class ActionRequest(BaseModel):
@@ -75,9 +79,26 @@ async def _resume(request: web.Request, row: asyncpg.Record) -> web.Response:
                                       " (a refresh fetches what is new)", "conflict")
     if row["parent_id"] is not None:
         raise ApiError(409, "id", f"this job is part of job {row['parent_id']}; resume that one", "conflict")
-    queued = await request.app[EVENTS].of_type(row["id"], JobQueued)
+    events = request.app[EVENTS]
+    if (taken := await events.find(row["id"], JobResumed, RESUMED_BY)) is not None:
+        raise _resumed_already(taken)
+    queued = await events.of_type(row["id"], JobQueued)
     asked = queued[0].request if queued else None
-    return await submit(request, JobRequest.model_validate(asked), resumed_from=row["id"])
+    answered = await submit(request, JobRequest.model_validate(asked), resumed_from=row["id"])
+    resumed = JobResumed(resumed_from=row["id"], resumed_by=UUID(orjson.loads(answered.body)["id"]))
+    # The dedup key makes the first resume the only one, even of two racing: the loser's job is cancelled.
+    if await events.emit(row["id"], resumed, dedup_key=RESUMED_BY) is None:
+        taken = await events.find(row["id"], JobResumed, RESUMED_BY)
+        if taken is not None and taken.resumed_by != resumed.resumed_by:
+            await cancel(events, resumed.resumed_by)
+        raise _resumed_already(taken or resumed)
+    await events.emit(resumed.resumed_by, resumed, dedup_key="resumed-from")
+    return answered
+
+
+def _resumed_already(taken: JobResumed) -> ApiError:
+    return ApiError(409, "action", f"this job was resumed already, by job {taken.resumed_by}; follow that one",
+                    "conflict")
 
 
 async def _download(request: web.Request, row: asyncpg.Record) -> web.Response:

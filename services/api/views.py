@@ -29,7 +29,7 @@ from shared.ledger.store import RowTimeline
 
 # What a listing shows, and so all it reads: never the JSON columns (details, result) of 500 jobs.
 SUMMARY_COLUMNS = ("id, job_type, status, exchange, symbol, timeframe, start_ts, end_ts, progress, submitted_at,"
-                   " finished_at")
+                   " finished_at, parent_id")
 
 
 def job_created(job_id: UUID, status: str, submitted_at: datetime, **extra: Any) -> dict:
@@ -40,7 +40,7 @@ def _summary(row: asyncpg.Record) -> dict:
     return {"id": row["id"], "job_type": row["job_type"], "status": row["status"], "exchange": row["exchange"],
             "symbol": row["symbol"], "timeframe": row["timeframe"], "start_timestamp": row["start_ts"],
             "end_timestamp": row["end_ts"], "progress": round(row["progress"], 4),
-            "submitted_at": row["submitted_at"], "finished_at": row["finished_at"]}
+            "submitted_at": row["submitted_at"], "finished_at": row["finished_at"], "parent_id": row["parent_id"]}
 
 
 def job_summary(row: asyncpg.Record) -> dict:
@@ -52,7 +52,6 @@ def job_view(row: asyncpg.Record) -> dict:
     validation = details.get("validation")
     return answer(JobView(
         **_summary(row),
-        parent_id=row["parent_id"],
         options=row["options"],
         details=JobDetails(last_timestamp=details.get("last_timestamp"),
                            batches_completed=details.get("batches_completed", 0),
@@ -61,6 +60,8 @@ def job_view(row: asyncpg.Record) -> dict:
         error=row["error"],
         validation=JobValidation.model_validate(validation) if validation else None,
         started_at=row["started_at"],
+        resumed_from=details.get("resumed_from"),
+        resumed_by=details.get("resumed_by"),
         events_seq=row["last_event_seq"],
     ))
 

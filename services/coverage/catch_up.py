@@ -34,7 +34,7 @@ _JOB = ("SELECT status, progress, details, result, error, tracking, started_at, 
         " exchange, symbol, timeframe, parent_id, job_type, submitted_at,"
         " (SELECT p.options ? 'batch' FROM data_jobs p WHERE p.id = j.parent_id) AS in_batch"
         " FROM data_jobs j WHERE id = $1 FOR UPDATE OF j")
-# A batch's child tells its batch how far it has got in steps of this (child.progress).
+# A child tells its parent (a batch, or a planned fetch) how far it has got in steps of this (child.progress).
 PROGRESS_STEPS = 20
 _SAVE = ("UPDATE data_jobs SET status=$2, progress=$3, details=$4, result=$5, error=$6, tracking=$7,"
          " started_at=$8, finished_at=$9, projected_seq=$10, updated_at=now() WHERE id=$1")
@@ -86,7 +86,7 @@ async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> Non
         was_terminal = job["status"] in TERMINAL_STATUSES
         # What the projection itself adds to the log, stored in this transaction so the job's status and
         # its event log never disagree: its completion once every write is done, a batch's failure once
-        # every child has ended, or a batch's progress, another twentieth further (its stream shows it).
+        # every child has ended, or a parent's progress, another twentieth further (its stream shows it).
         added = None
         if view.status in TERMINAL_STATUSES:
             pass
@@ -94,15 +94,16 @@ async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> Non
             added = await EventLog.store(conn, job_id, JobCompleted(result=view.result))
         elif (why := failed_batch(view)) is not None:
             added = await EventLog.store(conn, job_id, JobFailed(error=why))
-        elif "batch" in view.tracking and _steps(view.progress) > _steps(job["progress"]):
+        elif _weighs_children(view) and _steps(view.progress) > _steps(job["progress"]):
+            reached = batch_reached(view.tracking) if "batch" in view.tracking else view.details["last_timestamp"]
             added = await EventLog.store(conn, job_id, JobProgress(progress=round(view.progress, 4),
-                                                                   last_timestamp=batch_reached(view.tracking)))
+                                                                   last_timestamp=reached))
         if added is not None:
             view, seq = apply(view, added), added.seq
             own.append(added)
         if job["parent_id"] is not None and view.status in TERMINAL_STATUSES and not was_terminal:
             told = await tell_parent(conn, job["parent_id"], job_id, view, bool(job["in_batch"]))
-        elif job["in_batch"] and view.status not in TERMINAL_STATUSES and _moved(job, view):
+        elif job["parent_id"] is not None and view.status not in TERMINAL_STATUSES and _moved(job, view):
             told = [e for e in [await EventLog.store(conn, job["parent_id"], ChildProgress(
                 child_id=job_id, status=view.status, progress=view.progress))] if e is not None]
         await conn.execute(_SAVE, job_id, view.status, view.progress, view.details, view.result, view.error,
@@ -115,6 +116,12 @@ async def project_job(pool: asyncpg.Pool, events: EventLog, job_id: UUID) -> Non
     for event in own + told:
         await events.publish(event)
     log.info("job.projected", job_id=str(job_id), status=view.status, seq=seq, progress=round(view.progress, 3))
+
+
+def _weighs_children(view: JobView) -> bool:
+    """A batch, or a planned fetch whose child rebuild has told its progress: the parent's own stream
+    shows the weighted progress, which no producer of its own tells."""
+    return "batch" in view.tracking or bool(view.tracking.get("child_progress") and view.details.get("last_timestamp"))
 
 
 def _steps(progress: float) -> int:

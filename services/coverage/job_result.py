@@ -17,9 +17,9 @@ def _per_timeframe(own: dict, children: list[dict]) -> dict:
 
 
 def job_result(fetched: JobFetched, batches: list[dict], children_told: dict[str, dict | None],
-               plan: dict | None) -> JobResult:
+               plan: dict | None, states: dict[str, tuple[str, float]]) -> JobResult:
     """`batches` as the view keeps them (rows, start, end, artifacts, comparison), each child's result
-    by id (None while it runs)."""
+    by id (None while it runs), and each child's status and progress as last heard."""
     told = {k: None if c is None else JobResult.model_validate(c) for k, c in children_told.items()}
     children = [c for c in told.values() if c is not None]
     starts = [b["start"] for b in batches if b["start"]] + [c.start_timestamp for c in children if c.start_timestamp]
@@ -46,5 +46,13 @@ def job_result(fetched: JobFetched, batches: list[dict], children_told: dict[str
             with_ohlcvt_dump=_per_timeframe(fetched.dump_comparisons,
                                             [c.comparisons.with_ohlcvt_dump for c in children])),
         plan=plan,
-        children=[{"id": k, **({"rows": c.rows} if c is not None else {"status": "running"})} for k, c in told.items()],
+        children=[_child(k, c, states.get(k, ("queued", 0.0))) for k, c in told.items()],
     )
+
+
+def _child(child_id: str, result: JobResult | None, state: tuple[str, float]) -> dict:
+    """A child rebuild in its parent's result: its rows once completed, else how far it got and how it
+    ended (a parent cancelled hears its children end after it)."""
+    if result is not None:
+        return {"id": child_id, "status": "completed", "progress": 1.0, "rows": result.rows}
+    return {"id": child_id, "status": state[0], "progress": round(state[1], 4)}

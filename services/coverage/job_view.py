@@ -8,6 +8,7 @@ from typing import Any
 
 from services.coverage.batch_view import batch_children, batch_failure, batch_progress
 from services.coverage.job_result import job_result
+from services.coverage.plan_progress import child_states, plan_progress
 from shared.jobs.events.envelope import JobEvent
 from shared.jobs.events.payloads import (
     BatchWritten,
@@ -20,6 +21,7 @@ from shared.jobs.events.payloads import (
     JobMessage,
     JobPlanned,
     JobProgress,
+    JobResumed,
     JobStarted,
 )
 from shared.jobs.events.validation import (
@@ -31,12 +33,11 @@ from shared.jobs.events.validation import (
 )
 from shared.jobs.lifecycle import COMPLETED, TERMINAL_STATUSES, next_status
 from shared.lake.timeframes import iso
+from shared.planning.weight import FETCH_SHARE
 
 MAX_MESSAGES = 50
 VALIDATION_STATUS = {ValidationQueued: "queued", ValidationStarted: "running", ValidationCompleted: "completed",
                      ValidationFailed: "failed"}
-# The fetch share of progress; the rest is the writer catching up.
-FETCH_SHARE = 0.95
 
 
 @dataclass
@@ -104,6 +105,8 @@ def apply(view: JobView, event: JobEvent) -> JobView:
         case JobStarted() if view.started_at is None:
             view.started_at = event.ts
         case JobProgress():
+            if payload.segments_done is not None:  # the fetcher passed another segment (plan_progress)
+                view.tracking["segments_done"] = max(view.tracking.get("segments_done", 0), payload.segments_done)
             view.progress = max(view.progress, FETCH_SHARE * payload.progress)
             details["last_timestamp"] = payload.last_timestamp
         case JobMessage():
@@ -126,23 +129,29 @@ def apply(view: JobView, event: JobEvent) -> JobView:
             view.tracking["plan"] = {"totals": payload.totals}
         case BatchWritten():
             _written(view)[payload.batch_id] = {
-                "rows": payload.rows, "start": payload.start_timestamp, "end": payload.end_timestamp,
+                "rows": payload.rows - payload.seam_rows, "start": payload.start_timestamp, "end": payload.end_timestamp,
                 "artifacts": [p.artifact for p in payload.partitions], "comparison": payload.comparison}
             details["batches_completed"] = len(_written(view))
             view.coverage_changed.add(payload.timeframe)
         case JobFailed():
             view.error = payload.error
+        case JobResumed():  # in the log of the job resumed and of the one resuming it
+            mine = "resumed_by" if event.job_id == payload.resumed_from else "resumed_from"
+            details[mine] = str(getattr(payload, mine))
         case ValidationEvent():
             _validation(view, event, payload)
     if "batch" in view.tracking and view.status not in TERMINAL_STATUSES:
         view.progress = max(view.progress, batch_progress(view.tracking))
+    elif (planned := plan_progress(view.tracking)) is not None and view.status not in TERMINAL_STATUSES:
+        view.progress = max(view.progress, planned)
     elif _expected(view) is not None and view.status not in TERMINAL_STATUSES:
         done, total = _units(view)
         view.progress = FETCH_SHARE + (1 - FETCH_SHARE) * (done / total if total else 1.0)
-    if _expected(view) is not None and (view.status not in TERMINAL_STATUSES or "batch" in view.tracking):
+    # Kept up after the job ended too: a cancelled parent hears its children end after it.
+    if _expected(view) is not None:
         batches = [_written(view)[b] for b in _expected(view) if b in _written(view)]
         result = job_result(JobFetched.model_validate(view.tracking["fetched"]), batches, _children(view),
-                            view.tracking.get("plan"))
+                            view.tracking.get("plan"), child_states(view.tracking))
         if "batch" in view.tracking:
             result.children = batch_children(view.tracking)
         view.result = result.model_dump(mode="json")

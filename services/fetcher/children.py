@@ -21,7 +21,9 @@ def child_command(cmd: JobCommand, seg: Segment) -> JobCommand:
                       # compares them; a second OHLC call, or reading a dump ZIP (gigabytes, fetched again
                       # from S3), only for those would be waste.
                       options={"timeframes": [], "empty_buckets": "sparse", "compare_with_ohlc": False,
-                               "compare_with_dump": False})
+                               "compare_with_dump": False,
+                               # Its candles across a seam are the neighbouring segment's to count.
+                               "counted": [seg.start_ms, seg.end_ms]})
 
 
 async def spawn_child(rt: Runtime, cmd: JobCommand, seg: Segment) -> JobCommand:

@@ -21,6 +21,8 @@ from shared.lake.storage import Storage
 from shared.lake.timeframes import iso, millis
 from shared.planning.batch import uncovered
 from shared.planning.planner import Segment
+from shared.planning.summary import summarize
+from shared.planning.weight import fetched_share
 from shared.service.runtime import Runtime
 
 log = structlog.get_logger()
@@ -34,8 +36,10 @@ class Outcome:
         self.no_trade_intervals = 0
         self.not_fetched: list[dict] = []
 
-    async def send(self, rt: Runtime, cmd: JobCommand, batches: list[CandleBatch]) -> None:
+    async def send(self, rt: Runtime, cmd: JobCommand, seg: Segment, batches: list[CandleBatch]) -> None:
         for batch in batches:
+            # The seam candle fetched past the segment's own range is its neighbour's to count.
+            batch.counted_from_ms, batch.counted_to_ms = seg.start_ms, seg.end_ms
             await rt.bus.publish(CANDLES_SUBJECT, batch, msg_id=f"{cmd.job_id}:{batch.batch_id}")
             self.batch_ids.append(batch.batch_id)
             self.rows += len(batch)
@@ -45,13 +49,13 @@ async def run_segment(rt: Runtime, storage: Storage, client: ExchangeClient, cmd
                       out: Outcome) -> None:
     if seg.kind == "zip":
         batches, written = await zip_batches(rt, storage, cmd, seg)
-        await out.send(rt, cmd, batches)
+        await out.send(rt, cmd, seg, batches)
         out.batch_ids += written  # announced again, so the job completes once every one is written
     elif seg.kind == "rest":
         market = await client.market(cmd.symbol)  # loaded once per process
         rest = await fetch_rest(client, cmd, market.id, rt.settings.batch_rows, seg.fetch_start_ms, seg.fetch_end_ms,
                                 rt.settings.rest_provisional_s)
-        await out.send(rt, cmd, rest.batches)
+        await out.send(rt, cmd, seg, rest.batches)
         out.no_trade_intervals += rest.window.empty_intervals
         out.not_fetched += rest.window.not_fetched
     elif seg.kind == "trades":
@@ -84,11 +88,14 @@ async def on_fetch(rt: Runtime, storage: Storage, cmd: JobCommand) -> None:
             return await on_batch(rt, cmd, client)
         segments = await planned(rt, client, cmd)
         check_cost(rt, cmd, segments)
+        summary = summarize(segments)["segments"]
         for i, seg in enumerate(segments, 1):
             await stop_if_ended(rt.events, cmd.job_id)
             await run_segment(rt, storage, client, cmd, seg, out)
-            await rt.events.emit(cmd.job_id, JobProgress(progress=i / len(segments), last_timestamp=iso(seg.end_ms),
-                                                         segment=seg.kind))
+            # Weighed by the plan; a trades segment's work is its child rebuild's, still to come.
+            await rt.events.emit(cmd.job_id, JobProgress(
+                progress=round(fetched_share(summary, i), 4), last_timestamp=iso(seg.end_ms), segment=seg.kind,
+                segments_done=i))
     for part in out.not_fetched:
         await notify(f"Not fetched {part['start_timestamp']} to {part['end_timestamp']}: {part['reason']}")
     await rt.events.emit(cmd.job_id, JobFetched(

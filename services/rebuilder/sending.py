@@ -52,6 +52,12 @@ def span_of(cmd: JobCommand, outbox: Outbox, tf: str, table: pa.Table, final: bo
     return lo, table.column("ts").cast(pa.int64())[-1].as_py() + step
 
 
+def counted_range(cmd: JobCommand) -> tuple[int, int] | None:
+    """A parent's child rebuild counts only its segment's own range (it fetches one bucket past a seam)."""
+    counted = cmd.options.get("counted")
+    return (counted[0], counted[1]) if counted else None
+
+
 async def send(rt: Runtime, cmd: JobCommand, outbox: Outbox, closed: dict[str, pa.Table], force: bool,
                check: Check) -> None:
     """Queues closed candles; sends a timeframe's queue once it is a full batch, and everything at the
@@ -68,7 +74,7 @@ async def send(rt: Runtime, cmd: JobCommand, outbox: Outbox, closed: dict[str, p
         if not table.num_rows and span[0] >= span[1]:
             continue
         batch = batch_of(table, job_id=cmd.job_id, exchange=cmd.exchange, symbol=cmd.symbol, timeframe=tf,
-                         source="trades", prefix="trades", span=span)
+                         source="trades", prefix="trades", span=span, counted=counted_range(cmd))
         await check(tf, table, span)
         await rt.bus.publish(CANDLES_SUBJECT, batch, msg_id=f"{cmd.job_id}:{batch.batch_id}")
         outbox.sent(tf, batch.batch_id, span[1])

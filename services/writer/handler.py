@@ -57,6 +57,14 @@ async def record_span(rt: Runtime, batch: CandleBatch, ts_ms: list[int]) -> None
     await ledger_store.record(rt.pool, batch.exchange, batch.symbol, batch.timeframe, intervals, batch.job_id)
 
 
+def seam_rows(batch: CandleBatch, ts_ms: list[int]) -> int:
+    """Candles outside the batch's counted range: fetched to meet a neighbour, which counts them."""
+    lo, hi = batch.counted_from_ms, batch.counted_to_ms
+    if lo is None or hi is None:
+        return 0
+    return sum(1 for ts in ts_ms if not lo <= ts < hi)
+
+
 async def on_batch(rt: Runtime, storage: Storage, batch: CandleBatch) -> None:
     table = await batch_table(rt, storage, batch)
     if table is None:
@@ -81,6 +89,7 @@ async def on_batch(rt: Runtime, storage: Storage, batch: CandleBatch) -> None:
         batch_id=batch.batch_id, rows=table.num_rows, source=batch.source, timeframe=batch.timeframe,
         start_timestamp=iso(ts_ms[0]) if ts_ms else None, end_timestamp=iso(ts_ms[-1]) if ts_ms else None,
         partitions=partitions, comparison=comparison, instance=rt.settings.instance_id,
+        seam_rows=seam_rows(batch, ts_ms),
     ), dedup_key=written_key(batch))
     if batch.staged:
         await storage.delete(batch.staged)

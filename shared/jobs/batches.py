@@ -20,7 +20,8 @@ def table_of(batch: CandleBatch) -> pa.Table:
 
 
 def batch_of(table: pa.Table, *, job_id: UUID, exchange: str, symbol: str, timeframe: str, source: str,
-             prefix: str, span: tuple[int, int] | None = None) -> CandleBatch:
+             prefix: str, span: tuple[int, int] | None = None,
+             counted: tuple[int, int] | None = None) -> CandleBatch:
     """batch_id is made of the content's first and last ts (or, for a batch that only vouches for an
     empty span, of the span), so the same candles sent again after a restart are the same batch."""
     ts = table.column("ts").cast(pa.int64()).to_pylist()
@@ -29,6 +30,7 @@ def batch_of(table: pa.Table, *, job_id: UUID, exchange: str, symbol: str, timef
         job_id=job_id, batch_id=f"{prefix}:{timeframe}:{name}", exchange=exchange, symbol=symbol,
         timeframe=timeframe, source=source, ts=ts,
         span_start_ms=span[0] if span else None, span_end_ms=span[1] if span else None,
+        counted_from_ms=counted[0] if counted else None, counted_to_ms=counted[1] if counted else None,
         **{name: table.column(name).to_pylist() for name in VALUE_COLUMNS},
     )
 

@@ -79,6 +79,10 @@ class CandleBatch(Message):
     span_end_ms: int | None = None
     # REST candles opening at or after this (by Kraken's clock) may still be revised: provisional.
     provisional_from_ms: int | None = None
+    # The part of the job's range this batch's candles count towards in the job's rows. A candle
+    # outside it was fetched one bucket past a seam to meet the neighbouring segment, which counts it.
+    counted_from_ms: int | None = None
+    counted_to_ms: int | None = None
 
     def __len__(self) -> int:
         return self.staged_rows if self.staged else len(self.ts)

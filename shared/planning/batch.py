@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from shared.lake.timeframes import millis
 from shared.planning.planner import Segment
+from shared.planning.weight import work_weight
 
 DAY_MS = 86_400_000
 
@@ -45,8 +46,8 @@ class ChildPlan:
 
     @property
     def weight(self) -> int:
-        """Its share of the batch's progress: Kraken calls take the time, and every child counts."""
-        return 1 + self.calls
+        """Its share of the batch's progress (shared/planning/weight.py)."""
+        return work_weight(self.calls, self.rows)
 
 
 def pieces(start_ms: int, end_ms: int, timeframe: str, max_days: int | None) -> list[tuple[int, int]]:

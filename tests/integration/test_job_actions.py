@@ -54,6 +54,10 @@ async def test_a_failed_job_is_resumed_as_a_new_job_that_completes(acting, simul
     assert events[-1]["type"] == "job.failed", events[-3:]
     status, body = await act(acting.api, failed["id"], "resume")
     assert status == 201 and body["resumed_from"] == failed["id"] and body["id"] != failed["id"], body
+    status, twice = await act(acting.api, failed["id"], "resume")  # a job resumed already says by which job
+    assert status == 409 and twice["field"] == "action" and body["id"] in twice["reason"], twice
+    assert (await get_json(acting.api, f"/api/data-jobs/{failed['id']}"))["resumed_by"] == body["id"]
+    assert (await get_json(acting.api, f"/api/data-jobs/{body['id']}"))["resumed_from"] == failed["id"]
     events = await follow(acting.api, body["id"])
     assert events[-1]["type"] == "job.completed", events[-3:]
     assert stored(in_range(lake_rows(acting.lake, "BTC/USD", "1h"))) == truth(simulator, "BTC/USD", 60, START, END)

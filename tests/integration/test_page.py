@@ -84,6 +84,10 @@ async def test_the_plan_shows_before_the_job_and_the_card_follows_it_to_the_end(
     await expect(page.locator(".job").first).to_have_attribute("data-status", "completed")
     refresh = (await get_json(system.api, "/api/data-jobs"))[0]
     assert refresh["id"] != job["id"] and refresh["start_timestamp"] == view["result"]["end_timestamp"]
+    # Its card shows the range the job resolved, not "– → –".
+    shown = " → ".join(re.sub(r":00Z$|Z$", "", refresh[k].replace("T", " ")) + " UTC"
+                       for k in ("start_timestamp", "end_timestamp"))
+    await expect(page.locator(".job").first.locator(".range").first).to_have_text(shown)
 
 
 async def test_a_costly_rebuild_waits_for_confirmation(page, system):
@@ -301,3 +305,39 @@ async def test_a_plan_with_nothing_to_do_says_so_and_fetch_stays_disabled(page, 
     await expect(page.locator("#fetch")).to_be_disabled()
     await page.fill("#start", local(today - timedelta(days=3)))  # a range with work in it again
     await expect(page.locator("#fetch")).to_be_enabled()
+
+
+async def test_a_parent_with_a_child_rebuild_is_never_done_before_it_and_shows_it_nested(page, system):
+    # Older than Kraken's REST window and no dump: the plan's trades go to a child rebuild.
+    start, end = NOW - timedelta(days=4), NOW - timedelta(days=4) + timedelta(hours=6)
+    await page.reload()
+    await fill(page, symbol="ETH/USD", timeframe="1m", start=start, end=end)
+    # Every 100% a top-level card's bar shows while that card has not completed, and every ETA, by card.
+    await page.evaluate("""() => {
+      window.early = []; window.etas = [];
+      new MutationObserver((changes) => { for (const c of changes) {
+        const card = c.target.closest(".job");
+        if (card.parentElement.id !== "jobs" || card.dataset.status === "completed") continue;
+        if (c.target.tagName === "PROGRESS" && c.target.value >= 1) window.early.push([card.id, c.target.value]);
+        if (c.attributeName === "data-eta") window.etas.push([card.id, card.dataset.eta]);
+      } }).observe(document.getElementById("jobs"), { attributes: true, subtree: true,
+        attributeFilter: ["value", "data-eta"] });
+    }""")
+    await page.click("#fetch")
+    card = page.locator(".job").first
+    await expect(card.locator(".nested .job")).to_have_count(1)
+    child = card.locator(".nested .job").first
+    await expect(child).to_have_attribute("data-status", "completed")
+    await expect(card).to_have_attribute("data-status", "completed")
+    parent_id, child_id = await card.get_attribute("id"), await child.get_attribute("id")
+    early = [v for c, v in await page.evaluate("window.early") if c == parent_id]
+    assert early == [], "the parent read 100% before its child rebuild ended"
+    assert [e for c, e in await page.evaluate("window.etas") if c == parent_id], "no ETA while the job ran"
+    await expect(card.locator("progress").first).to_have_js_property("value", 1)
+
+    await page.reload()  # the child is nested under its parent after a reload too, with its own actions
+    card = page.locator(f"#{parent_id}")
+    nested = card.locator(f".nested #{child_id}")
+    await expect(nested).to_have_attribute("data-status", "completed")
+    await expect(nested.locator("button.download-parquet")).to_be_visible()
+    assert await page.locator(f"#jobs > #{child_id}").count() == 0

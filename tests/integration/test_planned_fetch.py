@@ -122,6 +122,7 @@ async def test_dump_trades_and_rest_are_stitched_without_a_gap(stitched, dump_si
     want = truth(dump_sim, "BTC/USD", 1, START, END)
     rows = [r for r in lake_rows(stitched.lake, "BTC/USD", "1m") if START <= r["ts"] < END]
     assert [r[0] for r in stored(rows)] == [w[0] for w in want]  # gap-free: every candle with trades
+    assert view["result"]["rows"] == len(rows)  # a seam candle fetched by both neighbours counts once
     for row in rows:
         source = expected_source(row["ts"], zip_end)
         assert source is None or row["source"] == source, row

@@ -40,6 +40,8 @@ class JobSummary(Answer):
     progress: float = Field(ge=0, le=1)
     submitted_at: Time
     finished_at: Time | None
+    parent_id: UUID | None = Field(None, description="the fetch job whose plan spawned this rebuild, or the batch this"
+                                               " job is a child of")
 
 
 class JobDetails(Answer):
@@ -64,12 +66,12 @@ class JobValidation(Answer):
 class JobView(JobSummary):
     """A job with its details, result and validation."""
 
-    parent_id: UUID | None = Field(description="the fetch job whose plan spawned this rebuild, or the batch this"
-                                               " job is a child of")
     options: dict[str, Any] = Field(description="the job's options as stored")
     details: JobDetails
     result: JobResult
     error: str | None
     validation: JobValidation | None
     started_at: Time | None
+    resumed_from: UUID | None = Field(None, description="the failed or cancelled job this one resumes")
+    resumed_by: UUID | None = Field(None, description="the job that resumed this one (it is not resumed again)")
     events_seq: int = Field(description="the seq of the job's latest event")

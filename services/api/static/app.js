@@ -217,9 +217,8 @@ async function submit(body) {
   state.pending = null;
   await busy(async () => {
     const job = await api("/api/data-jobs", body);
-    const card = jobCard({ id: job.id, status: job.status, symbol: (body.symbols || [body.symbol]).join(", "),
-      timeframe: (body.timeframes || [body.timeframe]).join(", "),
-      job_type: body.job_type, start_timestamp: body.start_timestamp, end_timestamp: body.end_timestamp, progress: 0 });
+    // The job's own view: the range it resolved (a refresh asks for none) and what it is.
+    const card = jobCard(await api(`/api/data-jobs/${job.id}`));
     $("jobs").prepend(card);
     follow(job.id);
   });
@@ -249,7 +248,10 @@ function jobCard(job) {
     el("ul", { class: "children", hidden: "" }),
     el("p", { class: "error", hidden: "" }, ""),
     el("p", { class: "actions" }, ...jobActions(job)),
-    el("div", { class: "dataset", hidden: "" }));
+    el("div", { class: "dataset", hidden: "" }),
+    // A planned fetch's child rebuilds, each its own card (its actions) inside its parent's.
+    el("div", { class: "nested", hidden: "", "aria-label": `Child jobs of ${jobName(job)}` }));
+  card.dataset.startedAt = job.started_at || "";
   return card;
 }
 
@@ -264,21 +266,76 @@ function onEvent(card, event) {
   const d = event.data || {};
   const line = card.querySelector(".line");
   switch (event.type) {
-    case "job.started": setStatus(card, "running"); break;
-    case "job.progress":  // a batch's too: its children's progress, weighted
+    case "job.started":
+      setStatus(card, "running");
+      card.dataset.startedAt = card.dataset.startedAt || event.ts;
+      break;
+    case "job.progress":  // a batch's and a planned fetch's too: weighted by the plan, children included
       card.querySelector("progress").value = d.progress ?? 0;
-      line.textContent = `${Math.round((d.progress ?? 0) * 100)}%` + (d.last_timestamp ? ` – fetched up to ${when(d.last_timestamp)}` : "");
+      line.textContent = `${Math.round((d.progress ?? 0) * 100)}%` + (d.last_timestamp ? ` – fetched up to ${when(d.last_timestamp)}` : "")
+        + etaText(card, d.progress ?? 0, event.ts);
       break;
     case "job.message": line.textContent = logText(event); break;
-    case "job.planned": line.textContent = logText(event); break;
-    // A batch: its progress and its children's statuses are in its view.
-    case "children.planned": case "child.progress": case "child.completed": case "child.ended":
-      api(`/api/data-jobs/${event.job_id}`).then((view) => showBatch(card, view)).catch(() => {});
+    case "job.planned":
+      line.textContent = logText(event);
+      card.dataset.planSeconds = String(d.totals?.seconds ?? "");
+      break;
+    // A batch or a planned fetch: its progress and its children's are in its view.
+    case "children.planned": case "child.progress": case "child.completed": case "child.ended": case "job.fetched":
+      api(`/api/data-jobs/${event.job_id}`).then((view) => showProgress(card, view)).catch(() => {});
       break;
     default: break;
   }
   const text = logText(event);
   if (text) logLine(card, event, text);
+}
+
+// The time left: the plan's estimate at first, the rate so far more and more as the job gets on.
+function etaText(card, progress, at) {
+  const started = Date.parse(card.dataset.startedAt || "");
+  const plan = Number(card.dataset.planSeconds || NaN);
+  if (!started || progress >= 1) return "";
+  const elapsed = Math.max(0, (Date.parse(at || "") || Date.now()) - started) / 1000;
+  const byPlan = Number.isFinite(plan) ? Math.max(0, plan - elapsed) : null;
+  const byRate = progress > 0 ? elapsed * (1 - progress) / progress : null;
+  if (byPlan === null && byRate === null) return "";
+  const left = byPlan === null ? byRate : byRate === null ? byPlan : (1 - progress) * byPlan + progress * byRate;
+  card.dataset.eta = String(Math.round(left));
+  return ` – ETA ${duration(left)}`;
+}
+
+// A running job's view: its weighted progress with an ETA, a batch's children, a planned fetch's rebuilds.
+function showProgress(card, job) {
+  setStatus(card, job.status);  // a view read as the job completes says so with its 100%
+  card.querySelector("progress").value = job.progress;
+  card.dataset.startedAt = job.started_at || card.dataset.startedAt || "";
+  if (job.result?.plan?.totals) card.dataset.planSeconds = String(job.result.plan.totals.seconds ?? "");
+  if (job.status === "running") {
+    card.querySelector(".line").textContent = `${Math.round(job.progress * 100)}%` + etaText(card, job.progress);
+  }
+  if (!showBatch(card, job)) nestChildren(card, job);
+}
+
+// A planned fetch's child rebuilds (result.children), each its own card nested in the parent's.
+function nestChildren(card, job) {
+  if (job.options?.batch) return;
+  const box = card.querySelector(".nested");
+  for (const child of job.result?.children || []) {
+    const existing = $(`job-${child.id}`);
+    if (existing) {
+      if (existing.parentElement !== box) box.append(existing);
+    } else {
+      const stub = jobCard({ ...job, id: child.id, job_type: "trade_rebuild", status: child.status,
+        progress: child.progress ?? 0, parent_id: job.id, started_at: null });
+      box.append(stub);
+      api(`/api/data-jobs/${child.id}`).then((view) => {
+        stub.querySelector(".range").textContent = `${when(view.start_timestamp)} → ${when(view.end_timestamp)}`;
+        if (view.status === "queued" || view.status === "running") follow(child.id);
+        else showResult(stub, view);
+      }).catch(() => {});
+    }
+    box.hidden = false;
+  }
 }
 
 // What the card's log says of an event: its messages, its plan and its end.
@@ -335,9 +392,10 @@ function showBatch(card, job) {
 
 function showResult(card, job) {
   setStatus(card, job.status);
+  card.querySelector(".range").textContent = `${when(job.start_timestamp)} → ${when(job.end_timestamp)}`;
   card.querySelector("progress").value = job.progress;
   const r = job.result;
-  showBatch(card, job);
+  if (!showBatch(card, job)) nestChildren(card, job);
   if (job.status === "completed") {
     const gaps = r.not_fetched?.length ? `; not fetched: ${r.not_fetched.length} range(s)` : "";
     card.querySelector(".summary").textContent =
@@ -479,9 +537,24 @@ async function follow(id) {
 async function loadJobs() {
   const jobs = await api("/api/data-jobs?limit=20");
   $("jobs").replaceChildren(...jobs.map(jobCard));
+  const views = new Map();
+  for (const job of jobs) views.set(job.id, await api(`/api/data-jobs/${job.id}`));
+  // A planned fetch's child rebuild sits inside its parent's card, after a reload too (parent_id); a
+  // batch lists its children itself.
   for (const job of jobs) {
-    if (job.status === "queued" || job.status === "running") follow(job.id);
-    else showResult($(`job-${job.id}`), await api(`/api/data-jobs/${job.id}`));
+    const parent = views.get(job.parent_id);
+    if (parent && !parent.options?.batch) {
+      const box = $(`job-${parent.id}`).querySelector(".nested");
+      box.append($(`job-${job.id}`));
+      box.hidden = false;
+    }
+  }
+  for (const job of jobs) {
+    const view = views.get(job.id);
+    if (job.status === "queued" || job.status === "running") {
+      showProgress($(`job-${job.id}`), view);
+      follow(job.id);
+    } else showResult($(`job-${job.id}`), view);
   }
 }
 

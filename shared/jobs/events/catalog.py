@@ -21,6 +21,7 @@ from shared.jobs.events.payloads import (
     JobPlanned,
     JobProgress,
     JobQueued,
+    JobResumed,
     JobStarted,
     Payload,
 )
@@ -33,7 +34,7 @@ from shared.jobs.events.validation import (
 
 EventPayload = Annotated[
     JobQueued | JobStarted | JobProgress | JobMessage | JobPlanned | JobFetched | BatchWritten | JobCompleted
-    | JobFailed | JobCancelled | ChildCompleted | ChildEnded | ChildProgress | ChildrenPlanned | ValidationQueued | ValidationStarted
+    | JobFailed | JobCancelled | JobResumed | ChildCompleted | ChildEnded | ChildProgress | ChildrenPlanned | ValidationQueued | ValidationStarted
     | ValidationCompleted | ValidationFailed,
     Field(discriminator="type"),
 ]

@@ -46,6 +46,7 @@ class JobProgress(Payload):
     progress: float  # 0..1 of the producer's share
     last_timestamp: str  # ISO 8601: how far it got
     segment: str | None = None  # fetcher: the kind of the segment just done
+    segments_done: int | None = None  # fetcher: how many of the plan's segments it has passed
     trades: int | None = None  # rebuilder: trades read, calls made, of them from the dump
     calls: int | None = None
     dump_trades: int | None = None
@@ -101,6 +102,7 @@ class BatchWritten(Payload):
     end_timestamp: str | None = None
     partitions: list[PartitionWritten]
     comparison: ComparisonReport | None = None  # with the candles already stored there
+    seam_rows: int = 0  # of rows, those outside the batch's counted range: its neighbour counts them
     instance: str | None = None  # the writer replica that wrote it (INSTANCE_ID)
 
 
@@ -125,6 +127,15 @@ class JobCancelled(Payload):
     type: Literal["job.cancelled"] = tag("job.cancelled")
 
 
+class JobResumed(Payload):
+    """A failed or cancelled job resumed by a new job. In both jobs' logs, by the api: the old one names
+    the job that resumed it (and is not resumed again), the new one the job it resumes."""
+
+    type: Literal["job.resumed"] = tag("job.resumed")
+    resumed_from: UUID
+    resumed_by: UUID
+
+
 class ChildOutcome(Payload):
     child_id: UUID
     status: str  # the child's final status
@@ -144,8 +155,8 @@ class ChildEnded(ChildOutcome):
 
 
 class ChildProgress(Payload):
-    """A child of a batch started, or got another twentieth further. In the batch's log, by coverage,
-    so the batch's stream shows its progress weighted by its children's."""
+    """A child of a batch, or a planned fetch's child rebuild, started or got another twentieth further.
+    In the parent's log, by coverage, so the parent's stream shows its progress weighted by its children's."""
 
     type: Literal["child.progress"] = tag("child.progress")
     child_id: UUID

@@ -56,4 +56,4 @@ class JobResult(Part):
     exchange_calls: int = 0
     comparisons: ResultComparisons = ResultComparisons()
     plan: dict[str, Any] | None = None  # the job.planned segments and totals
-    children: list[dict[str, Any]] = []  # {id, rows} per child rebuild, or {id, status: running}
+    children: list[dict[str, Any]] = []  # per child rebuild {id, status, progress, rows once completed}; a batch: its children

@@ -77,7 +77,7 @@ def test_a_parent_waits_for_its_children_and_adds_their_results():
     view = fold(ev(1, QUEUED), ev(2, fetched("b1", children=[child])),
                 written(3, "b1", 10, "2026-01-01T00:00:00Z", "2026-01-01T09:00:00Z"))
     assert not writes_done(view) and view.progress == 0.975  # one of two units done
-    assert view.result["children"] == [{"id": child, "status": "running"}]
+    assert view.result["children"] == [{"id": child, "status": "queued", "progress": 0.0}]
     child_result = {"rows": 7, "start_timestamp": "2026-01-01T10:00:00Z", "end_timestamp": "2026-01-01T16:00:00Z",
                     "artifacts": [{"type": "parquet", "path": "file:///lake/x.parquet"}], "exchange_calls": 3,
                     "comparisons": {"with_stored": seam, "with_kraken_ohlc": {"1m": seam}}}

@@ -42,6 +42,7 @@ SAMPLES: list[EventPayload] = [
     p.JobCompleted(result=RESULT),
     p.JobFailed(error="kraken said no"),
     p.JobCancelled(),
+    p.JobResumed(resumed_from=uuid.uuid4(), resumed_by=uuid.uuid4()),
     p.ChildCompleted(child_id=CHILD, status="completed", result=RESULT),
     p.ChildEnded(child_id=CHILD, status="failed", result=JobResult()),
     p.ChildProgress(child_id=CHILD, status="running", progress=0.35),

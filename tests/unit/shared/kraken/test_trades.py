@@ -32,8 +32,8 @@ def test_recorded_response_parses_in_order():
     assert ts == sorted(ts) and ts[0] == 1_607_183_031_636_700_000
     assert table.slice(0, 1).to_pylist()[0] | {"ts": 0} == {
         "ts": 0,
-        "price": 19089.8,
-        "volume": 0.001,
+        "price": Decimal("19089.8"),  # the text exactly, not the float nearest it
+        "volume": Decimal("0.001"),
         "side": "s",
         "ordertype": "l",
         "misc": "",

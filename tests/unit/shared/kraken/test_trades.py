@@ -65,3 +65,14 @@ def test_without_ids_identical_rows_are_all_kept():
     same = ["1.0", "1.0", 1.0, "b", "l", ""]
     table = parse_trades([same, same, same])
     assert dedupe_on_trade_id(table).num_rows == 3
+
+
+def test_prices_and_volumes_are_read_as_decimals_never_through_float():
+    rows = [["2999.99", "129.50828501", 1.0, "b", "l", ""], ["19089.80000", "0.000000015", 2.0, "s", "l", ""],
+            ["0.00000000005", "0.000000025", 3.0, "s", "l", ""]]
+    table = parse_trades(rows)
+    assert table.column("volume").to_pylist()[0] == Decimal("129.50828501")
+    assert table.column("price").to_pylist()[:2] == [Decimal("2999.99"), Decimal("19089.8")]
+    # Past Kraken's decimals (never seen in its answers) text is rounded half to even, the same every time.
+    assert table.column("volume").to_pylist()[1:] == [Decimal("0.00000002"), Decimal("0.00000002")]
+    assert table.column("price").to_pylist()[2] == Decimal(0)

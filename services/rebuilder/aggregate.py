@@ -31,17 +31,15 @@ LAST_CLOSES = pa.schema([("timeframe", pa.string()), ("ts", pa.int64()), ("close
 
 def _units(column: pl.Series, decimals: int) -> np.ndarray:
     """Integer units of 10**-decimals (int64). A Decimal column (Kraken's text, parsed without float)
-    is rescaled exactly, rounded half to even past `decimals`. A float column is rounded to the nearest
-    unit: where value * 10**decimals < 2**51 that gives back exactly the text with at most `decimals`
-    decimals the float was parsed from (its error and the multiply's stay below half a unit); larger
-    values are rounded from their exact binary value by polars."""
+    is rescaled exactly, rounded half to even past `decimals`. A float column is taken as parsed from
+    texts with at most `decimals` decimals: below 2**51 units the nearest unit is that text's exactly
+    (exact.float_units); larger values are rounded from their exact binary value by polars."""
     if column.null_count():
         raise ValueError("trade columns must not hold nulls")
     if not column.dtype.is_decimal():
-        values = column.cast(pl.Float64).to_numpy()
-        if not len(values) or max(-values.min(), values.max()) * 10.0**decimals < 2.0**51:
-            scaled = values * 10.0**decimals
-            return np.rint(scaled, out=scaled).astype(np.int64)
+        units = exact.float_units(column.cast(pl.Float64).to_numpy(), decimals)
+        if units is not None:
+            return units
     return column.cast(pl.Decimal(38, decimals)).to_physical().cast(pl.Int64).to_numpy()
 
 

@@ -21,6 +21,45 @@ MASK = (1 << LIMB) - 1
 Limbs = tuple[np.ndarray, np.ndarray, np.ndarray]  # (hi, mid, lo), int64 each
 EXACT_FLOAT = 1 << 53  # integers below this convert to float64 without rounding
 ROUNDOFF = 2.0**-53  # float64's unit roundoff
+# Relative bound on the error of fl(fl(text) * 10**d) against text * 10**d (see float_units), rounded up.
+PARSE_ERR = 2.0**-52 * (1 + 2.0**-20)
+BLOCK = 1 << 17  # rows per block of float_units' temporaries (1 MiB each)
+
+
+def float_units(values: np.ndarray, decimals: int, *, any_text: bool = False) -> np.ndarray | None:
+    """The integer units of 10**-decimals (int64) of the decimal texts `values` were parsed from, as
+    an exact decimal parse gives them (rounded half to even past `decimals`); None when the floats
+    cannot tell. A float64 parse of a text t is correctly rounded and 10**decimals is an exact float,
+    so s = fl(fl(t) * 10**decimals) differs from x = t * 10**decimals by at most
+    2**-53 * (|x| + |s| (1 + 2**-52)) < PARSE_ERR * |s|, whatever t is.
+
+    With `any_text=False` the texts have at most `decimals` decimals, so x is an integer, and round(s)
+    is x wherever PARSE_ERR * |s| < 0.5: |s| below 2**51 less a hair (2**51 / 10**8 = 22.5M coins of
+    volume, 2**51 / 10**10 = 225,179 in price). With `any_text=True` a text may have more decimals
+    (float noise, `5307116.058380114`): x's nearest integer is round(s) unless a half-integer lies
+    within the error of s, so each row must have |s - round(s)| + PARSE_ERR * |s| < 0.5. A text with at
+    most `decimals` decimals always passes below 2**50 - 2**30 units (B = 11.25M coins: |s - round(s)|
+    is then at most the error itself), and above only where its float leaves no doubt. The test's
+    left side is exact or rounded monotonically, so a row that passes in float passes exactly too; the
+    check takes each term's largest value over the chunk, which is stricter still. Blocks of BLOCK
+    rows keep the temporaries in cache: whole-array ones cost more in page faults than in arithmetic."""
+    n = len(values)
+    scale = 10.0**decimals
+    # fl(max |v| * scale) is max |s|: rounding is monotonic.
+    err = max(-float(values.min()), float(values.max())) * scale * PARSE_ERR if n else 0.0
+    if not err < 0.5:  # NaN and inf fail too
+        return None
+    units = np.empty(n, dtype=np.int64)
+    off = 0.0
+    for at in range(0, n, BLOCK):
+        scaled = values[at:at + BLOCK] * scale
+        whole = np.rint(scaled)
+        if any_text:
+            # scaled - whole is exact: the two are within a factor 2 of each other, or whole is 0.
+            np.subtract(scaled, whole, out=scaled)
+            off = max(off, -float(scaled.min()), float(scaled.max()))
+        units[at:at + BLOCK] = whole
+    return units if err + off < 0.5 else None
 
 
 def of_units(x: np.ndarray) -> Limbs:

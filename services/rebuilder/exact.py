@@ -89,7 +89,8 @@ def sum_units(x: np.ndarray, starts: np.ndarray) -> Limbs:
 def sum_products(a: np.ndarray, b: np.ndarray, starts: np.ndarray) -> Limbs:
     """Sums of a * b over runs, exactly, for non-negative int64 a and b."""
     wrapped = np.add.reduceat(a.view(np.uint64) * b.view(np.uint64), starts)  # the sum mod 2**64
-    approx = np.add.reduceat(a.astype(np.float64) * b.astype(np.float64), starts)
+    # Each operand cast to float64, then multiplied: the casts go in buffered blocks, without copies.
+    approx = np.add.reduceat(np.multiply(a, b, dtype=np.float64), starts)
     counts = np.diff(np.append(starts, len(a)))
     # Each term is off by at most 3 units of roundoff, the running sum by one more per term added.
     bound = (counts + 4) * ROUNDOFF * approx + 2.0**13
@@ -153,9 +154,11 @@ def ratio(num: Limbs, den: Limbs, decimals: int) -> np.ndarray:
         q = n / (d * np.longdouble(10) ** decimals)
         out = q.astype(np.float64)
         err = q * (8 * np.finfo(np.longdouble).eps)
-        half_down = (out.astype(np.longdouble) + np.nextafter(out, -np.inf)) / 2
-        half_up = (out.astype(np.longdouble) + np.nextafter(out, np.inf)) / 2
-        unsure = ~zero & ~((q - err > half_down) & (q + err < half_up))
+        # q's offset from its float, and half the gap to the next float on that side: both exact
+        # (q and out are within a factor 2; neighbouring floats differ by a power of 2).
+        off = q - out.astype(np.longdouble)
+        half = np.abs(np.nextafter(out, np.where(off > 0, np.inf, -np.inf)) - out) * 0.5
+        unsure = ~zero & ~(np.abs(off) + err < half)
     if unsure.any():
         out[unsure] = (to_ints(tuple(x[unsure] for x in num))
                        / (to_ints(tuple(x[unsure] for x in den)) * 10**decimals)).astype(np.float64)
@@ -164,5 +167,9 @@ def ratio(num: Limbs, den: Limbs, decimals: int) -> np.ndarray:
 
 
 def _long(limbs: Limbs) -> np.ndarray:
-    hi, mid, lo = (x.astype(np.longdouble) for x in limbs)
-    return hi * np.longdouble(2.0**64) + mid * np.longdouble(2.0**32) + lo
+    """The sums in long double: normalised limbs' low 64 bits convert exactly, so one rounding."""
+    hi, mid, lo = limbs
+    if (mid >> LIMB).any():  # not normalised
+        hi, mid, lo = normalise(hi, mid, lo)
+    low = ((mid << LIMB) | lo).view(np.uint64).astype(np.longdouble)
+    return hi.astype(np.longdouble) * np.longdouble(2.0**64) + low

@@ -52,6 +52,12 @@ def test_float_conversions_round_once_and_correctly(pairs, decimals):
 def test_ratio_near_a_halfway_point_is_still_correctly_rounded():
     # num / den = 1 + 2**-53 (+ or - a hair): exactly between two floats (ties to even), or just off it.
     den = 2**60
-    for num in (den + 2**7, den + 2**7 + 1, den + 2**7 - 1, den + 3 * 2**7, 3 * den // 7):
+    # Below a power of 2 the floats are twice as dense: 1 - 2**-54 lies halfway under 1.0.
+    for num in (den + 2**7, den + 2**7 + 1, den + 2**7 - 1, den + 3 * 2**7, 3 * den // 7,
+                den - 2**6, den - 2**6 + 1, den - 2**6 - 1, den - 1, den - 3 * 2**6, den):
         got = exact.ratio(limbs_of([num]), limbs_of([den]), 0)[0]
         assert got == num / den
+    # Past long double's 64 bits the hair is lost in its sums, so only the exact path can tell.
+    den = 2**70
+    for num in (den - 2**16 - 1, den - 2**16 + 1, den + 2**17 - 1, den + 2**17 + 1):
+        assert exact.ratio(limbs_of([num]), limbs_of([den]), 0)[0] == num / den

@@ -29,15 +29,20 @@ OPEN_BUCKETS = pa.schema([("timeframe", pa.string()),
 LAST_CLOSES = pa.schema([("timeframe", pa.string()), ("ts", pa.int64()), ("close", pa.float64())])
 
 
-def _units(column: pl.Series, decimals: int) -> np.ndarray:
+def _floats(column: pl.Series) -> np.ndarray | None:
+    """A float column's values as float64 (a copy where polars holds them in several chunks)."""
+    return None if column.dtype.is_decimal() else column.cast(pl.Float64).to_numpy()
+
+
+def _units(column: pl.Series, decimals: int, floats: np.ndarray | None) -> np.ndarray:
     """Integer units of 10**-decimals (int64). A Decimal column (Kraken's text, parsed without float)
     is rescaled exactly, rounded half to even past `decimals`. A float column is taken as parsed from
     texts with at most `decimals` decimals: below 2**51 units the nearest unit is that text's exactly
     (exact.float_units); larger values are rounded from their exact binary value by polars."""
     if column.null_count():
         raise ValueError("trade columns must not hold nulls")
-    if not column.dtype.is_decimal():
-        units = exact.float_units(column.cast(pl.Float64).to_numpy(), decimals)
+    if floats is not None:
+        units = exact.float_units(floats, decimals)
         if units is not None:
             return units
     return column.cast(pl.Decimal(38, decimals)).to_physical().cast(pl.Int64).to_numpy()
@@ -54,14 +59,16 @@ def trade_columns(batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     if ts.null_count():
         raise ValueError("trade columns must not hold nulls")
     ts_ns = ts.cast(pl.Int64).to_numpy()
-    price_units, volume_units = _units(price, PRICE_DECIMALS), _units(volume, VOLUME_DECIMALS)
+    price_floats = _floats(price)
+    price_units = _units(price, PRICE_DECIMALS, price_floats)
+    volume_units = _units(volume, VOLUME_DECIMALS, _floats(volume))
     if len(ts_ns) and (price_units.min() < 0 or volume_units.min() < 0):
         raise ValueError("trade prices and volumes must not be negative")
     if price.dtype.is_decimal() and (not len(ts_ns) or price_units.max() < exact.EXACT_FLOAT):
         # Both operands exact, so the division is the float nearest the decimal, as a parse gives.
         as_float = price_units.astype(np.float64) / 10.0**PRICE_DECIMALS
     else:  # polars rounds a Decimal to float64 correctly (pyarrow's cast does not always)
-        as_float = price.cast(pl.Float64).to_numpy()
+        as_float = price.cast(pl.Float64).to_numpy() if price_floats is None else price_floats
     return ts_ns, as_float, price_units, volume_units
 
 

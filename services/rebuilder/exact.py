@@ -45,8 +45,7 @@ def float_units(values: np.ndarray, decimals: int, *, any_text: bool = False) ->
     rows keep the temporaries in cache: whole-array ones cost more in page faults than in arithmetic."""
     n = len(values)
     scale = 10.0**decimals
-    # fl(max |v| * scale) is max |s|: rounding is monotonic.
-    err = max(-float(values.min()), float(values.max())) * scale * PARSE_ERR if n else 0.0
+    err = parse_error(float(values.min()), float(values.max()), decimals) if n else 0.0
     if not err < 0.5:  # NaN and inf fail too
         return None
     units = np.empty(n, dtype=np.int64)
@@ -60,6 +59,12 @@ def float_units(values: np.ndarray, decimals: int, *, any_text: bool = False) ->
             off = max(off, -float(scaled.min()), float(scaled.max()))
         units[at:at + BLOCK] = whole
     return units if err + off < 0.5 else None
+
+
+def parse_error(low: float, high: float, decimals: int) -> float:
+    """float_units' bound on the error of every s for values in [low, high]: PARSE_ERR * max |s|
+    (fl(max |v| * 10**decimals) is max |s|, rounding being monotonic); NaN if either is NaN."""
+    return max(-low, high) * 10.0**decimals * PARSE_ERR
 
 
 def of_units(x: np.ndarray) -> Limbs:

@@ -18,7 +18,7 @@ import polars as pl
 import pyarrow as pa
 
 from services.rebuilder.aggregate import TradeAggregator
-from services.rebuilder.exact import float_units
+from services.rebuilder.exact import float_units, parse_error
 from shared.kraken.constants import NS_PER_S, PRICE_DECIMALS, VOLUME_DECIMALS
 from shared.kraken.dumps.csv_rows import has_header
 
@@ -45,12 +45,15 @@ def _first_line(source: Source, member: str | None) -> bytes:
 
 
 def _doubtful(df: pl.DataFrame) -> Schema:
-    """The float columns of a parsed chunk whose units float_units cannot vouch for, as decimal types."""
+    """The float columns of a parsed chunk whose units float_units cannot vouch for, as decimal types.
+    A price needs only its bound, taken from polars' min and max without a copy of the column."""
     out: Schema = {}
-    for name, decimals, any_text in (("price", PRICE_DECIMALS, False), ("volume", VOLUME_DECIMALS, True)):
-        column = df.get_column(name)
-        if column.dtype == pl.Float64 and float_units(column.to_numpy(), decimals, any_text=any_text) is None:
-            out[name] = EXACT_TYPES[name]
+    price, volume = df.get_column("price"), df.get_column("volume")
+    if price.dtype == pl.Float64 and price.len() and \
+            not parse_error(price.nan_min(), price.nan_max(), PRICE_DECIMALS) < 0.5:
+        out["price"] = EXACT_TYPES["price"]
+    if volume.dtype == pl.Float64 and float_units(volume.to_numpy(), VOLUME_DECIMALS, any_text=True) is None:
+        out["volume"] = EXACT_TYPES["volume"]
     return out
 
 

@@ -16,30 +16,60 @@ import polars as pl
 import pyarrow as pa
 
 from services.rebuilder import buckets as bk
+from services.rebuilder import exact
 from services.rebuilder.saved import Saved
+from shared.kraken.constants import PRICE_DECIMALS, VOLUME_DECIMALS
 from shared.lake.timeframes import millis
 
 Batch = pa.Table | pa.RecordBatch | pl.DataFrame
-# A checkpoint's copy of the open buckets (one partial bucket per timeframe) and of the last closes.
+# A checkpoint's copy of the open buckets (one partial bucket per timeframe, its exact sums as integer
+# limbs, so a restart goes on with the very integers it stopped at) and of the last closes.
 OPEN_BUCKETS = pa.schema([("timeframe", pa.string()),
                           *((f, pa.int64() if f in bk.COUNTS else pa.float64()) for f in bk.FIELDS)])
 LAST_CLOSES = pa.schema([("timeframe", pa.string()), ("ts", pa.int64()), ("close", pa.float64())])
 
 
-def trade_columns(batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """ts (int64 ns), price and volume as numpy arrays; zero-copy when the dtypes already fit."""
+def _floats(column: pl.Series) -> np.ndarray | None:
+    """A float column's values as float64 (a copy where polars holds them in several chunks)."""
+    return None if column.dtype.is_decimal() else column.cast(pl.Float64).to_numpy()
+
+
+def _units(column: pl.Series, decimals: int, floats: np.ndarray | None) -> np.ndarray:
+    """Integer units of 10**-decimals (int64). A Decimal column (Kraken's text, parsed without float)
+    is rescaled exactly, rounded half to even past `decimals`. A float column is taken as parsed from
+    texts with at most `decimals` decimals: below 2**51 units the nearest unit is that text's exactly
+    (exact.float_units); larger values are rounded from their exact binary value by polars."""
+    if column.null_count():
+        raise ValueError("trade columns must not hold nulls")
+    if floats is not None:
+        units = exact.float_units(floats, decimals)
+        if units is not None:
+            return units
+    return column.cast(pl.Decimal(38, decimals)).to_physical().cast(pl.Int64).to_numpy()
+
+
+def trade_columns(batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """ts (int64 ns), price (float64), price in 1e-10 units and volume in 1e-8 units (int64) as numpy
+    arrays. price and volume may be Decimal (exact) or float columns."""
     df = batch if isinstance(batch, pl.DataFrame) else pl.DataFrame(pl.from_arrow(batch))
     ts = df.get_column("ts")
     if isinstance(ts.dtype, pl.Datetime):
         ts = ts.dt.cast_time_unit("ns").to_physical()
-    cols = (
-        ts.cast(pl.Int64),
-        df.get_column("price").cast(pl.Float64),
-        df.get_column("volume").cast(pl.Float64),
-    )
-    if any(c.null_count() for c in cols):
+    price, volume = df.get_column("price"), df.get_column("volume")
+    if ts.null_count():
         raise ValueError("trade columns must not hold nulls")
-    return cols[0].to_numpy(), cols[1].to_numpy(), cols[2].to_numpy()
+    ts_ns = ts.cast(pl.Int64).to_numpy()
+    price_floats = _floats(price)
+    price_units = _units(price, PRICE_DECIMALS, price_floats)
+    volume_units = _units(volume, VOLUME_DECIMALS, _floats(volume))
+    if len(ts_ns) and (price_units.min() < 0 or volume_units.min() < 0):
+        raise ValueError("trade prices and volumes must not be negative")
+    if price.dtype.is_decimal() and (not len(ts_ns) or price_units.max() < exact.EXACT_FLOAT):
+        # Both operands exact, so the division is the float nearest the decimal, as a parse gives.
+        as_float = price_units.astype(np.float64) / 10.0**PRICE_DECIMALS
+    else:  # polars rounds a Decimal to float64 correctly (pyarrow's cast does not always)
+        as_float = price.cast(pl.Float64).to_numpy() if price_floats is None else price_floats
+    return ts_ns, as_float, price_units, volume_units
 
 
 class TradeAggregator:
@@ -75,13 +105,13 @@ class TradeAggregator:
     def feed(self, batch: Batch) -> dict[str, pa.Table]:
         if self._done:
             raise RuntimeError("feed after finish")
-        ts, price, volume = trade_columns(batch)
+        ts, price, price_units, volume_units = trade_columns(batch)
         if not len(ts):
             return {tf: self._emit(tf, None, None) for tf in self.steps}
         if (self._last_ns is not None and ts[0] < self._last_ns) or np.any(ts[1:] < ts[:-1]):
             raise ValueError("trades must be fed in time order")
         self._last_ns = int(ts[-1])
-        base = bk.reduce_trades(ts, price, volume, self.base_ms)
+        base = bk.reduce_trades(ts, price, price_units, volume_units, self.base_ms)
         out = {}
         for tf, step in self.steps.items():
             rows = base if step == self.base_ms else bk.reduce_sorted(base, base["ts"] // step * step)

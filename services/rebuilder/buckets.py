@@ -1,8 +1,10 @@
 """Vectorised building blocks for candle aggregation: partial aggregates are dicts of numpy columns.
 
-A partial aggregate has one row per bucket: ts (bucket open, ms), open, high, low, close, volume,
-pv (sum of price * volume, for vwap), trades, and volume_lo / pv_lo, the rounding error carried
-when partial sums from different batches are added (so splitting the input costs no precision).
+A partial aggregate has one row per bucket: ts (bucket open, ms), open, high, low, close (float64, each
+one trade's price), trades, and two exact integer sums as limbs (services/rebuilder/exact.py): volume in
+1e-8 units (volume_hi/_mid/_lo) and price x volume in 1e-18 units (pv_hi/_mid/_lo, for vwap). Partials
+of one bucket from different batches add up exactly, so a candle never depends on where its trades
+were split; to_table rounds each total to float64 once.
 """
 
 from __future__ import annotations
@@ -10,12 +12,24 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from shared.kraken.constants import NS_PER_MS
+from services.rebuilder import exact
+from shared.kraken.constants import NS_PER_MS, PRICE_DECIMALS, VOLUME_DECIMALS
 from shared.lake.schema import SCHEMA
 
-FIELDS = ("ts", "open", "high", "low", "close", "volume", "pv", "trades", "volume_lo", "pv_lo")
-COUNTS = ("ts", "trades")  # integer fields; the others are float
+SUMS = ("volume", "pv")
+LIMBS = ("hi", "mid", "lo")
+SUM_FIELDS = tuple(f"{s}_{limb}" for s in SUMS for limb in LIMBS)
+FIELDS = ("ts", "open", "high", "low", "close", "trades", *SUM_FIELDS)
+COUNTS = ("ts", "trades", *SUM_FIELDS)  # integer fields; the others are float
 _SOURCE = pa.array(["trades"])
+
+
+def _limbs(cols: dict[str, np.ndarray], name: str) -> exact.Limbs:
+    return tuple(cols[f"{name}_{limb}"] for limb in LIMBS)
+
+
+def _put(out: dict[str, np.ndarray], name: str, limbs: exact.Limbs) -> None:
+    out.update({f"{name}_{limb}": x for limb, x in zip(LIMBS, limbs, strict=True)})
 
 
 def reduce_sorted(cols: dict[str, np.ndarray], keys: np.ndarray) -> dict[str, np.ndarray]:
@@ -32,41 +46,31 @@ def reduce_sorted(cols: dict[str, np.ndarray], keys: np.ndarray) -> dict[str, np
         "high": np.maximum.reduceat(cols["high"], starts),
         "low": np.minimum.reduceat(cols["low"], starts),
         "close": cols["close"][ends],
+        "trades": np.add.reduceat(cols["trades"], starts),
     }
-    for f in ("volume", "pv", "volume_lo", "pv_lo"):
-        if f in cols:
-            out[f] = np.add.reduceat(cols[f], starts)
-    # Raw trades carry no count column: the run length is the count.
-    out["trades"] = np.add.reduceat(cols["trades"], starts) if "trades" in cols else np.diff(ends, prepend=-1)
-    zeros = np.zeros(len(starts))
-    out.setdefault("volume_lo", zeros)
-    out.setdefault("pv_lo", zeros)
+    for name in SUMS:
+        _put(out, name, exact.reduce(_limbs(cols, name), starts))
     return out
 
 
-def reduce_trades(ts_ns: np.ndarray, price: np.ndarray, volume: np.ndarray, base_ms: int) -> dict[str, np.ndarray]:
+def reduce_trades(ts_ns: np.ndarray, price: np.ndarray, price_units: np.ndarray, volume_units: np.ndarray,
+                  base_ms: int) -> dict[str, np.ndarray]:
     """reduce_sorted for raw trades, without a key per trade: the bucket edges are few, so their
-    positions come from a binary search in the sorted times instead of passes over every trade."""
+    positions come from a binary search in the sorted times instead of passes over every trade.
+    price_units are 1e-PRICE_DECIMALS, volume_units 1e-VOLUME_DECIMALS (both int64)."""
     step = base_ms * NS_PER_MS
     first, last = int(ts_ns[0]) // step, int(ts_ns[-1]) // step
     edges = np.searchsorted(ts_ns, np.arange(first, last + 2, dtype=np.int64) * step)
     used = np.flatnonzero(edges[1:] > edges[:-1])
     starts, ends = edges[used], edges[used + 1] - 1
-    zeros = np.zeros(len(starts))
-    return {
+    out = {
         "ts": (first + used).astype(np.int64) * base_ms,
         "open": price[starts], "high": np.maximum.reduceat(price, starts), "low": np.minimum.reduceat(price, starts),
-        "close": price[ends], "volume": np.add.reduceat(volume, starts), "pv": np.add.reduceat(price * volume, starts),
-        "trades": (ends - starts + 1).astype(np.int64), "volume_lo": zeros, "pv_lo": zeros.copy(),
+        "close": price[ends], "trades": (ends - starts + 1).astype(np.int64),
     }
-
-
-def two_sum(a: float, b: float) -> tuple[float, float]:
-    """Knuth's TwoSum: s + err == a + b exactly. Merging a batch's partial sum into the carried one
-    keeps the rounding error in *_lo instead of dropping it, so many batches cost no precision."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
+    _put(out, "volume", exact.sum_units(volume_units, starts))
+    _put(out, "pv", exact.sum_products(price_units, volume_units, starts))
+    return out
 
 
 def merge_into_first(carry: dict[str, float], rows: dict[str, np.ndarray]) -> None:
@@ -75,10 +79,8 @@ def merge_into_first(carry: dict[str, float], rows: dict[str, np.ndarray]) -> No
     rows["high"][0] = max(carry["high"], rows["high"][0])
     rows["low"][0] = min(carry["low"], rows["low"][0])
     rows["trades"][0] += carry["trades"]
-    for f in ("volume", "pv"):
-        hi, err = two_sum(carry[f], float(rows[f][0]))
-        rows[f][0] = hi
-        rows[f + "_lo"][0] += carry[f + "_lo"] + err
+    for name in SUMS:
+        exact.add_to_first(_limbs(rows, name), tuple(int(carry[f"{name}_{limb}"]) for limb in LIMBS))
 
 
 def take(rows: dict[str, np.ndarray], sl: slice | np.ndarray) -> dict[str, np.ndarray]:
@@ -114,20 +116,21 @@ def fill_gaps(rows: dict[str, np.ndarray], start: int, limit: int, step: int, pr
     out = {"ts": grid, "trades": np.zeros(len(grid), dtype=np.int64)}
     for f in ("open", "high", "low", "close"):
         out[f] = closes.copy()
-    for f in ("volume", "pv", "volume_lo", "pv_lo"):
-        out[f] = np.zeros(len(grid))
+    for f in SUM_FIELDS:
+        out[f] = np.zeros(len(grid), dtype=np.int64)
     for f in FIELDS:
         out[f][real] = rows[f]
     return out, ~real
 
 
 def to_table(rows: dict[str, np.ndarray], synthetic: np.ndarray | None = None) -> pa.Table:
-    """Final candles in the lake schema; `synthetic` adds the fill-mode marker column."""
-    volume = rows["volume"] + rows["volume_lo"]
-    pv = rows["pv"] + rows["pv_lo"]
-    empty = volume == 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        vwap = pv / np.where(empty, 1.0, volume)
+    """Final candles in the lake schema, each exact total rounded to float64 here and only here;
+    `synthetic` adds the fill-mode marker column."""
+    volume_units = _limbs(rows, "volume")
+    volume = exact.to_float(volume_units, VOLUME_DECIMALS)
+    # vwap = sum(p * v) / sum(v): pv is in 1e-(PRICE + VOLUME) units, volume in 1e-VOLUME.
+    vwap = exact.ratio(_limbs(rows, "pv"), volume_units, PRICE_DECIMALS)
+    empty = np.isnan(vwap)
     n = len(volume)
     cols = [
         pa.array(rows["ts"], type=pa.int64()).cast(SCHEMA.field("ts").type),

@@ -32,8 +32,10 @@ SCHEMA = pa.schema([("ts", pa.timestamp("ns", tz="UTC")), ("price", pa.float64()
 
 
 def normalise(trades: pa.Table | pl.DataFrame) -> pa.Table:
-    """REST pages carry side, order type and id; dump rows only time, price and volume."""
-    table = trades.to_arrow() if isinstance(trades, pl.DataFrame) else trades
+    """REST pages carry side, order type and id; dump rows only time, price and volume. Decimal
+    prices and volumes become the float64 nearest them (polars rounds correctly, pyarrow's cast not)."""
+    frame = trades if isinstance(trades, pl.DataFrame) else pl.DataFrame(pl.from_arrow(trades))
+    table = frame.with_columns(pl.col("price", "volume").cast(pl.Float64)).to_arrow()
     n = table.num_rows
     columns = [table.column(name).cast(SCHEMA.field(name).type) if name in table.column_names
                else pa.nulls(n, SCHEMA.field(name).type) for name in SCHEMA.names]

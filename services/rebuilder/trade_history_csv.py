@@ -18,10 +18,18 @@ import polars as pl
 import pyarrow as pa
 
 from services.rebuilder.aggregate import TradeAggregator
-from shared.kraken.constants import NS_PER_S
+from services.rebuilder.exact import float_units, parse_error
+from shared.kraken.constants import NS_PER_S, PRICE_DECIMALS, VOLUME_DECIMALS
 from shared.kraken.dumps.csv_rows import has_header
 
-CSV_SCHEMA = {"ts": pl.Int64, "price": pl.Float64, "volume": pl.Float64}
+# Prices and volumes are read as float64, the fast parse, and a chunk whose floats cannot give back
+# the exact integer units of their text (services/rebuilder/exact.py float_units) is read again with
+# that column as a decimal, never through float, so the aggregator sums exact integers either way.
+# Kraken prints prices with at most 10 decimals, so a price is its float's nearest 1e-10 unit below
+# 225,179; volumes are checked for any text, as newer dump files print float noise in some.
+FAST_SCHEMA = {"ts": pl.Int64, "price": pl.Float64, "volume": pl.Float64}
+EXACT_TYPES = {"price": pl.Decimal(38, PRICE_DECIMALS), "volume": pl.Decimal(38, VOLUME_DECIMALS)}
+Schema = dict[str, pl.DataType]
 Source = str | os.PathLike
 
 
@@ -36,6 +44,19 @@ def _first_line(source: Source, member: str | None) -> bytes:
         return _open(source, member, stack).readline(4096)
 
 
+def _doubtful(df: pl.DataFrame) -> Schema:
+    """The float columns of a parsed chunk whose units float_units cannot vouch for, as decimal types.
+    A price needs only its bound, taken from polars' min and max without a copy of the column."""
+    out: Schema = {}
+    price, volume = df.get_column("price"), df.get_column("volume")
+    if price.dtype == pl.Float64 and price.len() and \
+            not parse_error(price.nan_min(), price.nan_max(), PRICE_DECIMALS) < 0.5:
+        out["price"] = EXACT_TYPES["price"]
+    if volume.dtype == pl.Float64 and float_units(volume.to_numpy(), VOLUME_DECIMALS, any_text=True) is None:
+        out["volume"] = EXACT_TYPES["volume"]
+    return out
+
+
 def _chunks(stream: IO[bytes], header: bool, chunk_bytes: int) -> Iterator[pl.DataFrame]:
     """Parse whole lines a chunk at a time, so memory is bounded by chunk_bytes, not the file."""
     if header:
@@ -47,8 +68,29 @@ def _chunks(stream: IO[bytes], header: bool, chunk_bytes: int) -> Iterator[pl.Da
         cut = len(data) if not buf else data.rfind(b"\n") + 1
         rest = data[cut:]
         if data[:cut].strip():
-            yield pl.read_csv(io.BytesIO(data[:cut]), has_header=False, schema=CSV_SCHEMA)
+            df = pl.read_csv(io.BytesIO(data[:cut]), has_header=False, schema=FAST_SCHEMA)
+            if doubt := _doubtful(df):
+                df = pl.read_csv(io.BytesIO(data[:cut]), has_header=False, schema=FAST_SCHEMA | doubt)
+            yield df
         if not buf:
+            return
+
+
+def _scanned(source: Source, header: bool, batch_rows: int, to_ns: pl.Expr) -> Iterator[pl.DataFrame]:
+    """A plain file through polars' streaming scan (the conversion to ns runs in its parallel engine).
+    At the first batch with a doubtful column the scan starts again at that batch's first line with the
+    column as a decimal, and goes on so to the end: a file printing float noise prints it throughout,
+    and one pass at a time keeps the reading linear."""
+    schema, done = FAST_SCHEMA, 0
+    while True:
+        lf = pl.scan_csv(source, has_header=False, skip_lines=int(header) + done, schema=schema)
+        for df in lf.with_columns(to_ns).collect_batches(chunk_size=batch_rows):
+            if doubt := _doubtful(df):
+                schema = schema | doubt
+                break
+            done += df.height
+            yield df
+        else:
             return
 
 
@@ -75,9 +117,7 @@ def iter_trade_batches(
     hi = None if end_s is None else end_s * NS_PER_S
     with contextlib.ExitStack() as stack:
         if member is None:
-            lf = pl.scan_csv(source, has_header=False, skip_lines=int(header), schema=CSV_SCHEMA)
-            # The conversion runs inside polars' parallel engine, not on the consuming thread.
-            frames: Iterable[pl.DataFrame] = lf.with_columns(to_ns).collect_batches(chunk_size=batch_rows)
+            frames: Iterable[pl.DataFrame] = _scanned(source, header, batch_rows, to_ns)
         else:
             chunks = _chunks(_open(source, member, stack), header, chunk_bytes)
             frames = (df.with_columns(to_ns) for df in chunks)

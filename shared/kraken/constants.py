@@ -24,3 +24,9 @@ BUILT_FROM = {"2w": "1w"}
 OHLC_INTERVAL = {tf: MINUTES[BUILT_FROM.get(tf, tf)] for tf in MINUTES}
 # The dump's member interval for each of our timeframes it holds (1m to 1d).
 DUMP_INTERVAL = {tf: minutes for tf, minutes in MINUTES.items() if minutes in DUMP_MINUTES}
+
+# Kraken prints trade volumes with at most 8 decimals (every pair's lot_decimals is 8) and prices with
+# at most 10 (pair_decimals reaches 10 on a few XBT-quoted pairs): in these units both are integers,
+# so sums of them are exact. Text with more decimals is rounded half to even, the same every time.
+VOLUME_DECIMALS = 8
+PRICE_DECIMALS = 10

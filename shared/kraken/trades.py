@@ -1,7 +1,8 @@
 """Kraken's Trades rows as trade columns (the aggregator's input), and its nanosecond cursor.
 
 A row is `[price, volume, time_s, side, ordertype, misc]`; newer responses append `trade_id`.
-Prices and volumes come as decimal strings, the time as a JSON number with up to 4+ decimals.
+Prices and volumes come as decimal strings and are kept as decimals (never through float), so candles
+sum them exactly; the time comes as a JSON number with up to 4+ decimals.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from shared.kraken.constants import NS_PER_MS, NS_PER_S
+from shared.kraken.constants import NS_PER_MS, NS_PER_S, PRICE_DECIMALS, VOLUME_DECIMALS
 
 SCHEMA = pa.schema(
     [
         ("ts", pa.int64()),  # trade time, ns since the epoch
-        ("price", pa.float64()),
-        ("volume", pa.float64()),
+        ("price", pa.decimal128(38, PRICE_DECIMALS)),
+        ("volume", pa.decimal128(38, VOLUME_DECIMALS)),
         ("side", pa.string()),
         ("ordertype", pa.string()),
         ("misc", pa.string()),
@@ -50,12 +51,15 @@ def parse_trades(rows: Sequence[Sequence[Any]]) -> pa.Table:
         if len(r) not in (6, 7):
             raise ValueError(f"Kraken trade row has {len(r)} elements, expected 6 or 7: {r!r}")
         cols["ts"].append(time_to_ns(r[2]))
-        cols["price"].append(float(r[0]))
-        cols["volume"].append(float(r[1]))
+        cols["price"].append(str(r[0]))
+        cols["volume"].append(str(r[1]))
         cols["side"].append(r[3])
         cols["ordertype"].append(r[4])
         cols["misc"].append(r[5])
         cols["trade_id"].append(int(r[6]) if len(r) == 7 else None)
+    # polars parses decimal text exactly, rounding half to even past the scale (pyarrow refuses that).
+    for name, decimals in (("price", PRICE_DECIMALS), ("volume", VOLUME_DECIMALS)):
+        cols[name] = pl.Series(cols[name], dtype=pl.String).str.to_decimal(scale=decimals).to_arrow()
     return pa.table(cols, schema=SCHEMA)
 
 

@@ -20,6 +20,12 @@ SCHEMA = pa.schema(
         ("source", pa.string()),
     ]
 )
+# volume and vwap stay float64, each rounded once from the rebuild's exact integer sums, with no extra
+# integer columns: a rebuild emits a candle only when its whole bucket lies inside the job's range and
+# every trade of it has been summed (a bucket cut by the job's start or end is never sent; one left
+# open at a page, a dump chunk or a checkpoint is carried as integers to the next), so no stored candle
+# is ever a part to be added to another. The writer only picks one candle per ts (SOURCE_RANK), and two
+# rebuilds of the same bucket give the same bits, whatever jobs they ran in.
 SOURCES = ("zip", "trades", "rest")
 
 # Kraken computes its own candles from trades, so the dump and trade-rebuilt candles outrank REST,

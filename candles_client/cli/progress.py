@@ -39,6 +39,8 @@ def follow_job(client: Client, job_id: str, console: Console) -> Event | None:
                 bar.console.print(f"{data.get('level', 'info')}: {data.get('text', '')}", markup=False)
             elif event.type == "job.completed":
                 bar.update(task, completed=1.0, eta=clock(0), note="completed")
+                if not console.is_terminal:  # the plain lines end at the end too: the last progress
+                    bar.console.print(f"progress 100% ETA {clock(0)}", markup=False)  # event may say 95%
             elif event.terminal:
                 bar.update(task, note=event.type.removeprefix("job."))
     return last

@@ -8,6 +8,7 @@ import asyncio
 import uuid
 
 import aiohttp
+import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -16,10 +17,19 @@ from services.launcher.supervisor import SERVICES
 from shared.platform.db import create_pool
 from tests.integration.client import get_json, run_job
 from tests.integration.servers import fresh_database
+from tests.integration.system import isolated_system
 
 PAYLOAD = {"exchange": "kraken", "symbol": "ETH/USD", "timeframe": "30m",
            "start_timestamp": "2026-11-16T00:00:00Z", "end_timestamp": "2026-11-18T00:00:00Z",
            "options": {"seed_from_zip": False}}
+
+
+@pytest.fixture(scope="module")
+async def system(simulator, tmp_path_factory):
+    """A system of its own: its counters then count this module's jobs alone, whatever other modules
+    left queued in the shared database (the API tests queue jobs that no worker of theirs takes)."""
+    async with isolated_system(simulator.url, tmp_path_factory) as own:
+        yield own
 
 
 async def scrape(url: str) -> dict[tuple[str, tuple], float]:

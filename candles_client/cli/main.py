@@ -52,9 +52,9 @@ def parser() -> argparse.ArgumentParser:
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, help: str, run) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help, parents=[common], epilog=EPILOG,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    def add(name: str, help: str, run, under=sub) -> argparse.ArgumentParser:
+        p = under.add_parser(name, help=help, description=help, parents=[common], epilog=EPILOG,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
         p.set_defaults(run=run)
         return p
 
@@ -96,10 +96,7 @@ def parser() -> argparse.ArgumentParser:
     dsub = datasets.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def dadd(name: str, help: str, run) -> argparse.ArgumentParser:
-        p = dsub.add_parser(name, help=help, description=help, parents=[common], epilog=EPILOG,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.set_defaults(run=run)
-        return p
+        return add(name, help, run, dsub)
 
     create = dadd("create", "freeze a snapshot of stored candles (or find the same one)", commands.dataset_create)
     create.add_argument("name")
